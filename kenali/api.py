@@ -1,0 +1,171 @@
+"""The calls a notebook makes: ``mulai``, ``tampilkan``, ``cek``, ``petunjuk``, ``solusi``,
+``ringkasan``, ``identitas``, ``kemajuan``. One short call per exercise; errors a learner can make
+(a mistyped ID, a widget exercise answered with code) show a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+
+from . import learner as learner_mod
+from . import session as session_mod
+from .i18n import t
+from .session import Mode
+from .values import to_plain
+from .widgets import STYLE, CodeResultView, ExerciseView, PlainHTML, esc, md_inline, message_view, warnings_html
+
+
+def _find(exercise_id: Any):
+    s = session_mod.current()
+    try:
+        return s, s.exercise(str(exercise_id))
+    except KeyError:
+        return s, None
+
+
+def mulai(lesson: str | None = None, mode: Mode = "belajar") -> w.HTML:
+    """Start a notebook: pick the lesson, load the learner, show a banner with their progress."""
+    s = session_mod.start(lesson, mode)
+    parts = [STYLE]
+    if s.lesson and s.lesson in {b.lesson for b in s.course.banks}:
+        bank = s.course.bank(s.lesson)
+        parts.append(f"<h4>{esc(bank.title)}</h4>")
+    if mode == "solusi":
+        parts.append(f"<p><i>{esc(t('banner.solution_mode'))}</i></p>")
+    elif s.learner:
+        parts.append(f"<p>{esc(t('learner.hello', name=s.learner.name, id=s.learner.id))}</p>")
+    else:
+        parts.append(f'<div class="kenali-warn">{esc(t("learner.missing"))}</div>')
+    parts.append(warnings_html(s.take_warnings()))
+    title = s.course.bank(s.lesson).title if s.lesson in {b.lesson for b in s.course.banks} else "Kenali Penggunamu"
+    return PlainHTML("".join(parts), title + (f" · {t('banner.solution_mode')}" if mode == "solusi" else ""))
+
+
+def tampilkan(exercise_id: str, jawab: Any = None) -> w.Widget:
+    """Show the widget of a widget exercise (``jawab`` pre-fills and checks it: solution notebooks)."""
+    s, ex = _find(exercise_id)
+    if ex is None:
+        return message_view(t("errors.unknown_exercise", id=exercise_id))
+    if ex.is_code:
+        return message_view(t("errors.is_code", id=ex.id, variable=ex.variable))
+    return ExerciseView(ex, s, answer=jawab)
+
+
+def cek(exercise_id: str, jawaban: Any = ...) -> w.Widget:
+    """Check a code answer: ``cek("5.1", jawaban_5_1)``."""
+    s, ex = _find(exercise_id)
+    if ex is None:
+        return message_view(t("errors.unknown_exercise", id=exercise_id))
+    if not ex.is_code:
+        return message_view(t("errors.not_code", id=ex.id))
+    result, record = s.submit(ex, to_plain(jawaban))
+    return CodeResultView(ex, s, result, record["attempt"])
+
+
+def petunjuk(exercise_id: str) -> w.Widget:
+    """Show the hint ladder of an exercise, one more hint each call."""
+    s, ex = _find(exercise_id)
+    if ex is None:
+        return message_view(t("errors.unknown_exercise", id=exercise_id))
+    shown = getattr(s, "_hints", {})
+    shown[ex.id] = min(shown.get(ex.id, 0) + 1, len(ex.hints))
+    s._hints = shown  # type: ignore[attr-defined]
+    items = "".join(
+        f"<li><b>{esc(t('label_hint', n=i + 1, total=len(ex.hints)))}:</b> {md_inline(h)}</li>"
+        for i, h in enumerate(ex.hints[: shown[ex.id]])
+    )
+    plain = "\n".join(f"{t('label_hint', n=i + 1, total=len(ex.hints))}: {h}" for i, h in enumerate(ex.hints[: shown[ex.id]]))
+    return PlainHTML(f"{STYLE}<ul>{items}</ul>", plain)
+
+
+def solusi(exercise_id: str) -> w.Widget:
+    """Show the worked solution: the key (or solution code) and the explanation."""
+    s, ex = _find(exercise_id)
+    if ex is None:
+        return message_view(t("errors.unknown_exercise", id=exercise_id))
+    if ex.is_code:
+        body = f"<pre>{esc(ex.solution or '')}</pre>"
+    else:
+        body = f"<p>{esc(t('solution.key', key=ex.describe(ex.correct_answer())))}</p>"
+    return PlainHTML(
+        f"{STYLE}<div class='kenali-ex'><h4>{esc(t('solution.title', id=ex.id))}</h4>{body}"
+        f"<p>{md_inline(ex.explanation)}</p></div>",
+        t("solution.title", id=ex.id),
+    )
+
+
+def kemajuan() -> w.Widget:
+    """The progress overview: per lesson, exercises done, correct and score."""
+    s = session_mod.current()
+    rows = s.progress()
+    head = "".join(f"<th>{esc(t(f'progress.{k}'))}</th>" for k in ("lesson", "done", "correct", "score"))
+    body = "".join(
+        f"<tr><td>{esc(r['title'])}</td><td>{r['done']}/{r['total']}</td><td>{r['correct']}</td>"
+        f"<td>{r['score']:g}/{r['points']:g}</td></tr>"
+        for r in rows
+    )
+    total = {k: sum(r[k] for r in rows) for k in ("done", "total", "correct", "score", "points")}
+    body += (
+        f"<tr style='font-weight:bold'><td>{esc(t('progress.total'))}</td><td>{total['done']}/{total['total']}</td>"
+        f"<td>{total['correct']}</td><td>{total['score']:g}/{total['points']:g}</td></tr>"
+    )
+    note = "" if total["done"] else f"<p>{esc(t('progress.empty'))}</p>"
+    html = (f"{STYLE}<div class='kenali-ex'><h4>{esc(t('progress.title'))}</h4>"
+            f"<table class='kenali-progress'><tr>{head}</tr>{body}</table>{note}"
+            f"{warnings_html(s.take_warnings())}</div>")
+    plain = "\n".join(
+        t("progress.summary", title=r["title"], done=r["done"], total=r["total"], correct=r["correct"],
+          score=f"{r['score']:g}", points=f"{r['points']:g}")
+        for r in rows
+    )
+    return PlainHTML(html, plain)
+
+
+def ringkasan(lesson: str | None = None) -> w.Widget:
+    """The score summary of one lesson (default: the lesson given to ``mulai``)."""
+    s = session_mod.current()
+    lesson = lesson or s.lesson
+    rows = [r for r in s.progress() if lesson in (None, r["lesson"])]
+    plain = "\n".join(
+        t("progress.summary", title=r["title"], done=r["done"], total=r["total"], correct=r["correct"],
+          score=f"{r['score']:g}", points=f"{r['points']:g}")
+        for r in rows
+    )
+    return PlainHTML(f"{STYLE}<div class='kenali-ex'>{md_inline(plain)}</div>", plain)
+
+
+def identitas() -> w.Widget:
+    """Ask for the learner's name and ID once; remember them in the progress folder."""
+    s = session_mod.current()
+    home = s.store.root
+    saved, warning = learner_mod.load(home)
+    name = w.Text(value=saved.name if saved else "", description=t("learner.name"), layout=w.Layout(width="420px"))
+    lid = w.Text(value=saved.id if saved else "", description=t("learner.id"), layout=w.Layout(width="420px"))
+    button = w.Button(description=t("button.save"), button_style="primary", icon="save")
+    message = w.HTML(
+        esc(t("learner.hello", name=saved.name, id=saved.id)) if saved else f"<small>{esc(t('learner.id_help'))}</small>"
+    )
+    if warning:
+        message.value += warnings_html([warning])
+
+    def save(_: Any = None) -> None:
+        try:
+            who = learner_mod.validate(name.value, lid.value)
+            learner_mod.save(home, who)
+        except learner_mod.LearnerError as exc:
+            message.value = f'<div class="kenali-warn">{esc(exc)}</div>'
+            return
+        except OSError as exc:
+            message.value = warnings_html([t("store.unwritable", path=home, error=exc.strerror or exc)])
+            return
+        s.learner = who
+        message.value = f"<b>{esc(t('learner.saved', name=who.name, id=who.id))}</b>"
+
+    button.on_click(save)
+    box = w.VBox([w.HTML(f"{STYLE}<h4>{esc(t('learner.title'))}</h4>"), name, lid, button, message])
+    box.add_class("kenali-ex")
+    box.save = save  # type: ignore[attr-defined]  # for tests and scripts
+    box.name_input, box.id_input, box.message = name, lid, message  # type: ignore[attr-defined]
+    return box

@@ -1,0 +1,193 @@
+"""The ``kenali`` command line: open the course, check and build its content, list exercises,
+hand in work (``submit``) and grade a class (``grade``).
+
+User mistakes (a missing folder, a broken bank) print one clear line and exit non-zero; they never
+print a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .bank import BankError, clear_cache, load_course, validate_course
+from .paths import course_root
+
+
+def _err(message: str) -> int:
+    print(f"kenali: {message}", file=sys.stderr)
+    return 2
+
+
+def lesson_headings(root: Path) -> dict[str, set[str]]:
+    """The ## and ### headings of every lesson notebook, by lesson number."""
+    import nbformat
+
+    out: dict[str, set[str]] = {}
+    for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # a broken notebook is reported by the checks that read it
+            continue
+        heads = set()
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                for line in cell.source.splitlines():
+                    if line.startswith("## ") or line.startswith("### "):
+                        heads.add(line.lstrip("#").strip())
+        out[path.name[:2]] = heads
+    return out
+
+
+def content_problems(root: Path | None = None) -> list[str]:
+    """Everything ``kenali check`` reports: schema, cross-file, code keys, syllabus sections."""
+    from .keys import KeyError_, expected_for
+
+    root = root or course_root()
+    clear_cache()
+    try:
+        course = load_course()
+    except BankError as exc:
+        return [str(exc)]
+    problems = validate_course(course)
+    for ex in course.exercises():
+        if ex.is_code:
+            try:
+                expected_for(ex)
+            except KeyError_ as exc:
+                problems.append(str(exc))
+    headings = lesson_headings(root)
+    for c in course.concepts:
+        if c.lesson in headings and c.section not in headings[c.lesson]:
+            problems.append(f"syllabus/{c.lesson}.yaml, concept {c.id}: section {c.section!r} is not a heading of the lesson")
+    return problems
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    problems = content_problems()
+    if problems:
+        for p in problems:
+            print(f"problem: {p}")
+        print(f"{len(problems)} problem(s)")
+        return 1
+    course = load_course()
+    n = sum(1 for _ in course.exercises(graded_only=True))
+    print(f"ok: {len(course.banks)} banks, {n} graded exercises, {len(course.concepts)} concepts")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_banks, build_lessons, syllabus_markdown
+
+    root = course_root()
+    try:
+        course = load_course()
+    except BankError as exc:
+        return _err(str(exc))
+    if not args.lessons_only:
+        build_banks(course, root, run=not args.no_run, only=args.only or None)
+        (root / "docs").mkdir(exist_ok=True)
+        (root / "docs" / "syllabus.md").write_text(syllabus_markdown(course), encoding="utf-8")
+        print("wrote docs/syllabus.md")
+    if args.lessons or args.lessons_only:
+        build_lessons(root, only=args.only or None)
+    return 0
+
+
+def exercise_rows() -> list[dict[str, str]]:
+    course = load_course()
+    rows = []
+    for bank in course.banks:
+        for ex in bank.exercises:
+            rows.append({
+                "id": ex.id, "lesson": bank.lesson, "notebook": bank.notebook,
+                "type": ex.type, "quick_check": "yes" if ex.quick else "no",
+                "concepts": " ".join(ex.concepts), "points": f"{ex.points:g}", "title": ex.title,
+            })
+    return rows
+
+
+def cmd_exercises(args: argparse.Namespace) -> int:
+    try:
+        rows = exercise_rows()
+    except BankError as exc:
+        return _err(str(exc))
+    if not args.all:
+        rows = [r for r in rows if r["quick_check"] == "no"]
+    columns = ["id", "lesson", "type", "concepts", "points", "title"]
+    if args.format == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=[*columns, "notebook", "quick_check"], lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: r[k] for k in writer.fieldnames})
+        sys.stdout.write(buf.getvalue())
+        return 0
+    widths = {c: max(len(c), *(len(r[c]) for r in rows)) if rows else len(c) for c in columns}
+    widths["title"] = min(widths["title"], 48)
+    print("  ".join(c.upper().ljust(widths[c]) for c in columns))
+    for r in rows:
+        print("  ".join((r[c] if len(r[c]) <= widths[c] else r[c][: widths[c] - 1] + "…").ljust(widths[c]) for c in columns))
+    total = sum(float(r["points"]) for r in rows)
+    print(f"\n{len(rows)} exercises, {total:g} points")
+    return 0
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    root = course_root()
+    start = root / "notebooks" / "00_mulai.ipynb"
+    if not start.exists():
+        return _err(f"{start} not found: run this from the course folder")
+    command = [sys.executable, "-m", "jupyter", "lab", str(start.relative_to(root)), *args.jupyter_args]
+    print("$ " + " ".join(command))
+    if args.dry_run:
+        return 0
+    return subprocess.call(command, cwd=root, env={**os.environ})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kenali", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("open", help="open the course in JupyterLab at the start notebook")
+    p.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
+    p.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to `jupyter lab`")
+    p.set_defaults(func=cmd_open)
+
+    p = sub.add_parser("check", help="validate banks, syllabus and code keys")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("build", help="generate exercise/solution notebooks and docs/syllabus.md from the banks")
+    p.add_argument("--no-run", action="store_true", help="write notebooks without executing them (no outputs)")
+    p.add_argument("--lessons", action="store_true", help="also execute lesson notebooks and store their outputs")
+    p.add_argument("--lessons-only", action="store_true", help="only execute the lesson notebooks")
+    p.add_argument("--only", action="append", help="lesson number or notebook name (repeatable)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("exercises", help="list every exercise (ID, lesson, type, concepts, points)")
+    p.add_argument("--format", choices=["table", "csv"], default="table")
+    p.add_argument("--all", action="store_true", help="include the lessons' quick checks")
+    p.set_defaults(func=cmd_exercises)
+
+    try:
+        from .grading import cli as grading_cli
+    except ImportError:  # grading is optional until installed
+        grading_cli = None
+    if grading_cli is not None:
+        grading_cli.add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130

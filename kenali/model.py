@@ -1,0 +1,332 @@
+"""The exercise model: an exercise is data, and :func:`check` is the one place that says "is this right".
+
+Answers are plain, JSON-able data, the same whether they come from a widget, from ``cek()`` in a
+notebook, or from a learner's hand-in read by the grader:
+
+=================  ==============================================
+type               answer
+=================  ==============================================
+``pilihan``        a choice key (``"b"``)
+``pilihan_ganda``  a list of choice keys (``["a", "c"]``)
+``peran``          ``{actor id: role key}``
+``pasangan``       ``{item id: option key}``
+``angka``          a number (or the text typed into the box)
+``teks``           a string
+``kode``           a plain value from :func:`kenali.values.to_plain`
+=================  ==============================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .i18n import t
+from .textnorm import compact, normalize
+from .values import CompareOptions, Plain, compare
+
+Status = Literal["correct", "partial", "wrong", "unanswered", "invalid"]
+TYPES = ("pilihan", "pilihan_ganda", "peran", "pasangan", "angka", "teks", "kode")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on one answer: a status, a score in [0, 1], and feedback for the learner."""
+
+    status: Status
+    score: float
+    messages: tuple[str, ...] = ()
+    parts: Mapping[str, bool] = field(default_factory=dict)
+
+    @property
+    def correct(self) -> bool:
+        return self.status == "correct"
+
+    @property
+    def attempted(self) -> bool:
+        return self.status not in {"unanswered", "invalid"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """An actor (``peran``) or a term (``pasangan``) to be given one option."""
+
+    id: str
+    label: str
+    key: str
+    why: str
+    feedback: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A common wrong answer and what it reveals."""
+
+    feedback: str
+    value: float | None = None
+    answers: tuple[str, ...] = ()
+    solution: str | None = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise or quick check, exactly as its bank file describes it."""
+
+    id: str
+    type: str
+    lesson: str
+    concepts: tuple[str, ...]
+    title: str
+    question: str
+    hints: tuple[str, ...]
+    explanation: str
+    scenario: str = ""
+    points: float = 1.0
+    quick: bool = False
+    section: str | None = None
+    source: str = ""
+    pools: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # pilihan, pilihan_ganda: choices; peran: role key -> label; pasangan: option key -> text
+    choices: Mapping[str, str] = field(default_factory=dict)
+    key: Any = None
+    feedback: Mapping[str, str] = field(default_factory=dict)
+    items: tuple[Item, ...] = ()
+    tolerance: float = 0.0
+    unit: str | None = None
+    mistakes: tuple[Mistake, ...] = ()
+    # kode
+    variable: str | None = None
+    starter: str | None = None
+    solution: str | None = None
+    compare: Mapping[str, Any] = field(default_factory=dict)
+
+    # -- presentation -------------------------------------------------------------------------
+    @property
+    def is_code(self) -> bool:
+        return self.type == "kode"
+
+    @property
+    def kind_label(self) -> str:
+        return t("kind.quick") if self.quick else t("kind.exercise")
+
+    def uses_variants(self) -> bool:
+        texts = [self.scenario, self.question, *self.choices.values(), *(i.label for i in self.items)]
+        return any(name in self.pools for text in texts for name in _PLACEHOLDER.findall(text))
+
+    def variant(self, learner_id: str | None) -> dict[str, str]:
+        """The names drawn for this learner: stable per (learner, exercise), varied across learners."""
+        digest = hashlib.sha256(f"{learner_id or 'anonim'}:{self.id}".encode()).digest()
+        rng = random.Random(int.from_bytes(digest[:8], "big"))
+        return {name: rng.choice(list(pool)) for name, pool in sorted(self.pools.items())}
+
+    def render(self, text: str, variant: Mapping[str, str] | None) -> str:
+        """Fill ``{name}`` placeholders that name a pool; leave any other braces alone."""
+        if not variant:
+            return text
+        return _PLACEHOLDER.sub(lambda m: variant.get(m.group(1), m.group(0)), text)
+
+    def correct_answer(self) -> Any:
+        """The answer that scores full marks (for solution notebooks and tests)."""
+        if self.type in {"peran", "pasangan"}:
+            return {item.id: item.key for item in self.items}
+        if self.type == "teks":
+            return self.key[0]
+        return self.key
+
+    def describe(self, answer: Any) -> str:
+        """A learner-readable rendering of an answer (for reports)."""
+        if answer is None:
+            return "—"
+        if self.type == "pilihan":
+            return f"{answer}. {self.choices.get(answer, '?')}"
+        if self.type == "pilihan_ganda" and isinstance(answer, list):
+            return "; ".join(f"{a}. {self.choices.get(a, '?')}" for a in answer) or "—"
+        if self.type in {"peran", "pasangan"} and isinstance(answer, Mapping):
+            return "; ".join(
+                f"{item.label} → {self.choices.get(answer.get(item.id), '—')}" for item in self.items
+            )
+        return str(answer)
+
+
+# -- checking ----------------------------------------------------------------------------------
+
+def _invalid(expected: str, answer: Any) -> Result:
+    return Result("invalid", 0.0, (t("feedback.wrong_type", expected=expected, actual=type(answer).__name__),))
+
+
+def _check_choice(ex: Exercise, answer: Any) -> Result:
+    if answer in (None, ""):
+        return Result("unanswered", 0.0, (t("feedback.empty"),))
+    if not isinstance(answer, str):
+        return _invalid(t("type_names.text"), answer)
+    if answer not in ex.choices:
+        return Result("invalid", 0.0, (t("feedback.unknown_choice", value=answer),))
+    if answer == ex.key:
+        return Result("correct", 1.0, (t("feedback.correct"),))
+    return Result("wrong", 0.0, (t("feedback.wrong"), ex.feedback[answer]))
+
+
+def _check_multi(ex: Exercise, answer: Any) -> Result:
+    if answer is None or (isinstance(answer, list | tuple | set) and not answer):
+        return Result("unanswered", 0.0, (t("feedback.empty"),))
+    if not isinstance(answer, list | tuple | set) or not all(isinstance(a, str) for a in answer):
+        return _invalid(t("type_names.list"), answer)
+    picked = set(answer)
+    unknown = picked - set(ex.choices)
+    if unknown:
+        return Result("invalid", 0.0, (t("feedback.unknown_choice", value=", ".join(sorted(unknown))),))
+    keys = set(ex.key)
+    hits, false_picks = picked & keys, picked - keys
+    missed = keys - picked
+    score = max(0.0, (len(hits) - len(false_picks)) / len(keys))
+    parts = {c: (c in picked) == (c in keys) for c in ex.choices}
+    if not missed and not false_picks:
+        return Result("correct", 1.0, (t("feedback.correct"),), parts)
+    messages = [t("feedback.partial", right=sum(parts.values()), total=len(parts)) if score > 0 else t("feedback.wrong")]
+    for c in ex.choices:
+        if c in missed:
+            messages.append(t("feedback.multi_missed", label=ex.choices[c], message=ex.feedback[c]))
+        elif c in false_picks:
+            messages.append(t("feedback.multi_wrong_pick", label=ex.choices[c], message=ex.feedback[c]))
+    return Result("partial" if score > 0 else "wrong", score, tuple(messages), parts)
+
+
+def _check_assignment(ex: Exercise, answer: Any) -> Result:
+    if answer is None:
+        answer = {}
+    if not isinstance(answer, Mapping):
+        return _invalid(t("type_names.dict"), answer)
+    given = {item.id: answer.get(item.id) for item in ex.items}
+    if all(v in (None, "") for v in given.values()):
+        return Result("unanswered", 0.0, (t("feedback.empty"),))
+    parts: dict[str, bool] = {}
+    lines: list[str] = []
+    for item in ex.items:
+        value = given[item.id]
+        if value in (None, ""):
+            parts[item.id] = False
+            lines.append(t("feedback.item_empty", label=item.label))
+        elif not isinstance(value, str) or value not in ex.choices:
+            parts[item.id] = False
+            lines.append(t("feedback.unknown_choice", value=value))
+        elif value == item.key:
+            parts[item.id] = True
+            lines.append(t("feedback.item_right", label=item.label))
+        else:
+            parts[item.id] = False
+            lines.append(t("feedback.item_wrong", label=item.label, message=item.feedback.get(value, item.why)))
+    right = sum(parts.values())
+    score = right / len(ex.items)
+    if right == len(ex.items):
+        return Result("correct", 1.0, (t("feedback.correct_all"), *lines), parts)
+    head = t("feedback.partial", right=right, total=len(ex.items)) if right else t("feedback.wrong")
+    return Result("partial" if right else "wrong", score, (head, *lines), parts)
+
+
+def _parse_number(answer: Any) -> float | None:
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, int | float):
+        return float(answer)
+    if isinstance(answer, str):
+        text = answer.strip().replace(" ", "").rstrip("%")
+        # Indonesian decimal comma: "12,5" -> 12.5; thousands dots "1.250" stay ambiguous, read as 1.25
+        if text.count(",") == 1:
+            text = text.replace(".", "").replace(",", ".")
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    return None
+
+
+def _check_number(ex: Exercise, answer: Any) -> Result:
+    if answer is None or (isinstance(answer, str) and not answer.strip()):
+        return Result("unanswered", 0.0, (t("feedback.empty"),))
+    value = _parse_number(answer)
+    if value is None or math.isnan(value):
+        return Result("invalid", 0.0, (t("feedback.not_a_number", value=answer),))
+    key = float(ex.key)
+    if abs(value - key) <= ex.tolerance + 1e-9:
+        return Result("correct", 1.0, (t("feedback.correct"),))
+    messages = [t("feedback.wrong")]
+    for mistake in ex.mistakes:
+        if mistake.value is not None and abs(value - mistake.value) <= max(ex.tolerance, 1e-9):
+            messages.append(mistake.feedback)
+            break
+    else:
+        direction = "below" if value < key else "above"
+        messages.append(ex.feedback.get(direction) or t(f"feedback.number_{direction}"))
+    return Result("wrong", 0.0, tuple(messages))
+
+
+def _check_text(ex: Exercise, answer: Any) -> Result:
+    if answer is None or (isinstance(answer, str) and not answer.strip()):
+        return Result("unanswered", 0.0, (t("feedback.empty"),))
+    if not isinstance(answer, str):
+        return _invalid(t("type_names.text"), answer)
+    given = compact(answer)
+    if any(given == compact(a) for a in ex.key):
+        return Result("correct", 1.0, (t("feedback.correct"),))
+    for mistake in ex.mistakes:
+        if any(given == compact(a) for a in mistake.answers):
+            return Result("wrong", 0.0, (t("feedback.wrong"), mistake.feedback))
+    return Result("wrong", 0.0, (t("feedback.wrong"), ex.feedback["default"]))
+
+
+def _check_code(ex: Exercise, answer: Any, expected: Plain | None, mistakes: list[tuple[Plain, str]]) -> Result:
+    if not isinstance(answer, Mapping) or "kind" not in answer:
+        return _invalid(t("type_names.other", name="plain value"), answer)
+    if answer["kind"] == "ellipsis":
+        return Result("unanswered", 0.0, (t("value.unanswered"),))
+    if expected is None:
+        return Result("invalid", 0.0, (t("value.cannot_compute_key", error="?"),))
+    opts = CompareOptions.from_mapping(dict(ex.compare))
+    verdict = compare(dict(answer), expected, opts)
+    if verdict.ok:
+        return Result("correct", 1.0, (t("feedback.correct"),))
+    messages = [t("feedback.wrong"), *verdict.messages]
+    for plain, feedback in mistakes:
+        if compare(dict(answer), plain, opts).ok:
+            messages.append(t("value.mistake", message=feedback))
+            break
+    return Result("wrong", 0.0, tuple(messages))
+
+
+def check(
+    ex: Exercise,
+    answer: Any,
+    *,
+    expected: Plain | None = None,
+    mistakes: list[tuple[Plain, str]] | None = None,
+) -> Result:
+    """Score ``answer`` (plain data, see the module docstring) for exercise ``ex``.
+
+    For ``kode`` exercises the caller passes the key as plain data in ``expected`` (computed by
+    :mod:`kenali.keys` in the caller's own, trusted process) and the plain values of the common
+    mistakes. Every other type carries its key in the exercise itself.
+    """
+    if ex.type == "pilihan":
+        return _check_choice(ex, answer)
+    if ex.type == "pilihan_ganda":
+        return _check_multi(ex, answer)
+    if ex.type in {"peran", "pasangan"}:
+        return _check_assignment(ex, answer)
+    if ex.type == "angka":
+        return _check_number(ex, answer)
+    if ex.type == "teks":
+        return _check_text(ex, answer)
+    if ex.type == "kode":
+        return _check_code(ex, answer, expected, mistakes or [])
+    raise ValueError(f"unknown exercise type {ex.type!r}")
+
+
+def normalize_text_answer(answer: str) -> str:
+    """The canonical form used for text answers (exposed for reports)."""
+    return normalize(answer)

@@ -1,0 +1,339 @@
+"""Thin ipywidgets views over the exercise model.
+
+Each view reads its answer from its inputs as plain data, hands it to the session (which checks
+and records it), and writes feedback into ``HTML`` widget values (never into an ``Output``
+widget, so that notebooks run without a browser give stable output). A view's ``text/plain``
+representation is a one-line status ("Latihan 1.3 · benar · 2/2 poin"), which is what nbval
+compares and what a notebook shows before its widgets are rendered.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from .i18n import t
+from .model import Exercise, Result
+from .session import Session
+
+STYLE = """<style>
+.kenali-ex {border-left: 4px solid #4c7ab8; padding: 4px 12px 8px 12px; margin: 6px 0; max-width: 900px;}
+.kenali-ex .widget-radio-box label, .kenali-ex .widget-checkbox label,
+.kenali-ex .widget-label-basic, .kenali-ex .widget-html-content {white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto !important; line-height: 1.4;}
+.kenali-ex .widget-radio-box {width: 100%;}
+.kenali-ex .widget-radio-box label {margin: 3px 0;}
+.kenali-fb-correct {color: #1a7f37;} .kenali-fb-partial {color: #9a6700;} .kenali-fb-wrong {color: #b42318;}
+.kenali-ex details summary {cursor: pointer; font-weight: 600;}
+.kenali-warn {background: #fff4e5; border-left: 4px solid #f0a500; padding: 4px 8px;}
+</style>"""
+
+_FULL = w.Layout(width="100%")
+
+
+def esc(text: str) -> str:
+    return html.escape(str(text))
+
+
+def md_inline(text: str) -> str:
+    """Escape text and keep the two Markdown marks authors use in questions: **bold** and *italic*."""
+    import re
+
+    out = esc(text)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    out = re.sub(r"(?<!\*)\*(?!\*)(.+?)(?<!\*)\*(?!\*)", r"<i>\1</i>", out)
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    return out.replace("\n\n", "<br><br>")
+
+
+def status_line(ex: Exercise, result: Result | None) -> str:
+    if result is None or result.status == "unanswered":
+        return t("status_line", kind=ex.kind_label, id=ex.id, status=t("status.unanswered"))
+    if result.status == "invalid":
+        return t("status_line", kind=ex.kind_label, id=ex.id, status=t("status.invalid"))
+    score = result.score * ex.points
+    return t(
+        "status_line_scored", kind=ex.kind_label, id=ex.id, status=t(f"status.{result.status}"),
+        score=f"{score:g}", points=f"{ex.points:g}",
+    )
+
+
+def feedback_html(result: Result) -> str:
+    css = {"correct": "kenali-fb-correct", "partial": "kenali-fb-partial"}.get(result.status, "kenali-fb-wrong")
+    head, *rest = result.messages or ("",)
+    items = "".join(f"<li>{md_inline(m)}</li>" for m in rest)
+    return f'<div class="{css}"><b>{md_inline(head)}</b>{f"<ul>{items}</ul>" if items else ""}</div>'
+
+
+def warnings_html(messages: list[str]) -> str:
+    return "".join(f'<div class="kenali-warn">{esc(m)}</div>' for m in messages)
+
+
+# -- inputs: one per exercise type, each turning widget state into a plain answer ----------------
+
+class _Input:
+    widget: w.Widget
+
+    def get(self) -> Any:
+        raise NotImplementedError
+
+    def set(self, answer: Any) -> None:
+        raise NotImplementedError
+
+    def observe(self, callback: Callable[[], None]) -> None:
+        """Call back when the learner changes the answer (clears stale feedback)."""
+
+
+class _Choice(_Input):
+    def __init__(self, ex: Exercise, render: Callable[[str], str]):
+        options = [(f"{key}. {render(label)}", key) for key, label in ex.choices.items()]
+        self.radio = w.RadioButtons(options=options, index=None, layout=_FULL)
+        self.widget = self.radio
+
+    def get(self) -> Any:
+        return self.radio.value
+
+    def set(self, answer: Any) -> None:
+        if answer in {key for _, key in self.radio.options}:
+            self.radio.value = answer
+
+    def observe(self, callback: Callable[[], None]) -> None:
+        self.radio.observe(lambda _: callback(), names="value")
+
+
+class _Multi(_Input):
+    def __init__(self, ex: Exercise, render: Callable[[str], str]):
+        self.boxes = {
+            key: w.Checkbox(value=False, description=f"{key}. {render(label)}", indent=False, layout=_FULL)
+            for key, label in ex.choices.items()
+        }
+        self.widget = w.VBox(list(self.boxes.values()))
+
+    def get(self) -> Any:
+        return [key for key, box in self.boxes.items() if box.value]
+
+    def set(self, answer: Any) -> None:
+        if isinstance(answer, list):
+            for key, box in self.boxes.items():
+                box.value = key in answer
+
+    def observe(self, callback: Callable[[], None]) -> None:
+        for box in self.boxes.values():
+            box.observe(lambda _: callback(), names="value")
+
+
+class _Assignment(_Input):
+    def __init__(self, ex: Exercise, render: Callable[[str], str]):
+        options = [(t("choose"), ""), *((label, key) for key, label in ex.choices.items())]
+        self.dropdowns = {item.id: w.Dropdown(options=options, value="", layout=w.Layout(width="320px"))
+                          for item in ex.items}
+        self.marks = {item.id: w.HTML(layout=w.Layout(width="28px")) for item in ex.items}
+        rows = [
+            w.HBox([w.HTML(md_inline(render(item.label)), layout=w.Layout(width="52%")),
+                    self.dropdowns[item.id], self.marks[item.id]],
+                   layout=w.Layout(align_items="center", border_bottom="1px solid #eee", padding="2px 0"))
+            for item in ex.items
+        ]
+        self.widget = w.VBox(rows)
+
+    def get(self) -> Any:
+        return {item: (dd.value or None) for item, dd in self.dropdowns.items()}
+
+    def set(self, answer: Any) -> None:
+        if isinstance(answer, dict):
+            for item, dd in self.dropdowns.items():
+                value = answer.get(item) or ""
+                if value in {v for _, v in dd.options}:
+                    dd.value = value
+
+    def show_parts(self, parts: dict[str, bool]) -> None:
+        for item, mark in self.marks.items():
+            mark.value = "" if item not in parts else ("✅" if parts[item] else "❌")
+
+    def observe(self, callback: Callable[[], None]) -> None:
+        for dd in self.dropdowns.values():
+            dd.observe(lambda _: callback(), names="value")
+
+
+class _Typed(_Input):
+    def __init__(self, ex: Exercise, placeholder: str):
+        self.text = w.Text(placeholder=placeholder, layout=w.Layout(width="320px"))
+        parts: list[w.Widget] = [self.text]
+        if ex.unit:
+            parts.append(w.HTML(esc(ex.unit)))
+        self.widget = w.HBox(parts)
+
+    def get(self) -> Any:
+        return self.text.value.strip() or None
+
+    def set(self, answer: Any) -> None:
+        if answer is not None:
+            self.text.value = f"{answer:g}" if isinstance(answer, float) else str(answer)
+
+    def observe(self, callback: Callable[[], None]) -> None:
+        self.text.observe(lambda _: callback(), names="value")
+
+
+def make_input(ex: Exercise, render: Callable[[str], str]) -> _Input:
+    if ex.type == "pilihan":
+        return _Choice(ex, render)
+    if ex.type == "pilihan_ganda":
+        return _Multi(ex, render)
+    if ex.type in {"peran", "pasangan"}:
+        return _Assignment(ex, render)
+    if ex.type == "angka":
+        return _Typed(ex, t("placeholder_number"))
+    if ex.type == "teks":
+        return _Typed(ex, t("placeholder_text"))
+    raise ValueError(f"exercise {ex.id} ({ex.type}) is answered with code, not a widget")
+
+
+# -- the views ---------------------------------------------------------------------------------
+
+class _Panel(w.VBox):
+    """Feedback, the hint ladder and the explanation; shared by widget and code exercises."""
+
+    def __init__(self, ex: Exercise, session: Session, children: list[w.Widget]):
+        self.ex, self.session = ex, session
+        self.result: Result | None = None
+        self.attempts = 0
+        self.hints_shown = 0
+        self.last_check_ms: float | None = None
+        self.feedback = w.HTML()
+        self.hint_html = w.HTML()
+        self.explanation = w.HTML()
+        self.warning = w.HTML()
+        self.hint_button = w.Button(description=t("button.hint"), icon="lightbulb-o")
+        self.hint_button.on_click(self.show_hint)
+        self.controls = w.HBox([self.hint_button])
+        super().__init__([w.HTML(STYLE), *children, self.controls, self.feedback, self.hint_html,
+                          self.explanation, self.warning])
+        self.add_class("kenali-ex")
+
+    def show_hint(self, _: Any = None) -> None:
+        total = len(self.ex.hints)
+        if self.hints_shown < total:
+            self.hints_shown += 1
+        items = "".join(
+            f"<li><b>{esc(t('label_hint', n=i + 1, total=total))}:</b> {md_inline(h)}</li>"
+            for i, h in enumerate(self.ex.hints[: self.hints_shown])
+        )
+        self.hint_html.value = f"<ul>{items}</ul>"
+        if self.hints_shown >= total:
+            self.hint_button.disabled = True
+            self.hint_button.description = t("button.no_more_hints")
+
+    def show_result(self, result: Result, restored_at: str | None = None) -> None:
+        self.result = result
+        body = feedback_html(result)
+        if restored_at:
+            body = f"<i>{esc(t('restored', when=restored_at))}</i>" + body
+        if self.attempts:
+            body += f"<small>{esc(t('attempts', n=self.attempts))}</small>"
+        self.feedback.value = body
+        if result.attempted:
+            self.explanation.value = (
+                f"<details><summary>{esc(t('label_explanation'))}</summary>{md_inline(self.ex.explanation)}</details>"
+            )
+        self.warning.value = warnings_html(self.session.take_warnings())
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/plain"] = status_line(self.ex, self.result)
+        return bundle
+
+    def __repr__(self) -> str:
+        return status_line(self.ex, self.result)
+
+
+class ExerciseView(_Panel):
+    """A widget exercise: scenario, inputs, check button, feedback, hints and explanation."""
+
+    def __init__(self, ex: Exercise, session: Session, answer: Any = None):
+        variant = ex.variant(session.learner_id) if ex.pools else None
+        render = lambda text: ex.render(text, variant)  # noqa: E731
+        header = f"<h4>{esc(ex.kind_label)} {esc(ex.id)} · {md_inline(render(ex.title))}</h4>"
+        if ex.uses_variants() and ex.scenario:
+            header += f"<p>{md_inline(render(ex.scenario))}</p>"
+        if ex.question:
+            header += f"<p><b>{md_inline(render(ex.question))}</b></p>"
+        self.input = make_input(ex, render)
+        self.check_button = w.Button(description=t("button.check"), button_style="primary", icon="check")
+        super().__init__(ex, session, [w.HTML(header), self.input.widget])
+        self.controls.children = (self.check_button, self.hint_button)
+        self.check_button.on_click(self.check)
+        previous = session.latest(ex)
+        if previous is not None and answer is None:
+            self.attempts = int(previous.get("attempt", 1))
+            self.hints_shown = min(int(previous.get("hints", 0)), len(ex.hints))
+            if self.hints_shown:
+                self.hints_shown -= 1
+                self.show_hint()
+            self.input.set(previous.get("answer"))
+            self._mark(self._restore(previous), previous.get("time", ""))
+        elif answer is not None:
+            self.input.set(answer)
+            self.check()
+        else:
+            self.warning.value = warnings_html(session.take_warnings())
+        self.input.observe(self._changed)
+
+    def _restore(self, record: dict[str, Any]) -> Result:
+        from .session import check_answer
+
+        return check_answer(self.ex, record.get("answer"))
+
+    def _mark(self, result: Result, restored_at: str | None = None) -> None:
+        if isinstance(self.input, _Assignment):
+            self.input.show_parts(dict(result.parts))
+        self.show_result(result, restored_at)
+
+    def _changed(self) -> None:
+        if isinstance(self.input, _Assignment):
+            self.input.show_parts({})
+
+    def check(self, _: Any = None) -> Result:
+        """Check the current answer (the button's callback); returns the result."""
+        started = time.perf_counter()
+        result, _record = self.session.submit(self.ex, self.input.get(), self.hints_shown)
+        if result.status != "unanswered":
+            self.attempts += 1
+        self._mark(result)
+        self.last_check_ms = (time.perf_counter() - started) * 1000
+        return result
+
+
+class CodeResultView(_Panel):
+    """What ``cek()`` shows for a code exercise: feedback, hint ladder, explanation."""
+
+    def __init__(self, ex: Exercise, session: Session, result: Result, attempt: int):
+        header = w.HTML(f"<h4>{esc(ex.kind_label)} {esc(ex.id)} · {md_inline(ex.title)}</h4>")
+        super().__init__(ex, session, [header])
+        self.attempts = attempt if result.status != "unanswered" else 0
+        self.show_result(result)
+
+
+class PlainHTML(w.HTML):
+    """An HTML widget whose ``text/plain`` form is a chosen, stable line (what nbval compares)."""
+
+    def __init__(self, value: str, plain: str):
+        super().__init__(value)
+        self._plain = plain
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/plain"] = self._plain
+        return bundle
+
+    def __repr__(self) -> str:
+        return self._plain
+
+
+def message_view(text: str) -> PlainHTML:
+    """A plain message box (unknown exercise, wrong call) in place of a traceback."""
+    return PlainHTML(f'{STYLE}<div class="kenali-warn">{esc(text)}</div>', text)
