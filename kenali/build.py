@@ -230,6 +230,60 @@ def drift(course: Course | None = None, root: Path | None = None) -> list[str]:
     return problems
 
 
+# -- course map in the start notebook ------------------------------------------------------------
+
+START_NOTEBOOK = "00_mulai.ipynb"
+MAP_CELL_ID = "course-map"
+
+
+def _lesson_info(path: Path) -> tuple[str, int]:
+    nb = nbformat.read(path, as_version=4)
+    title = next((line.lstrip("# ").strip() for c in nb.cells if c.cell_type == "markdown"
+                  for line in c.source.splitlines() if line.startswith("# ")), path.stem)
+    return title, int(nb.metadata.get("kenali", {}).get("minutes", 0))
+
+
+def course_map_markdown(course: Course, root: Path) -> str:
+    """The course map: every lesson and exercise notebook, linked, with estimated times."""
+    banks = {b.lesson: b for b in course.banks}
+    rows = ["## Peta kursus", "",
+            "| | Pelajaran | Waktu | Latihan | Waktu |", "|---|---|---|---|---|"]
+    total = 0
+    for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        if path.name == START_NOTEBOOK:
+            continue
+        lesson = path.name[:2]
+        title, minutes = _lesson_info(path)
+        total += minutes
+        bank = banks.get(lesson)
+        if bank:
+            total += bank.minutes
+            ex = f"[{len(bank.graded)} latihan](../exercises/{bank.notebook}.ipynb)"
+            ex_time = f"{bank.minutes} menit"
+        else:
+            ex, ex_time = "—", ""
+        rows.append(f"| {lesson} | [{title}]({path.name}) | {minutes} menit | {ex} | {ex_time} |")
+    hours, mins = divmod(total, 60)
+    rows += ["", f"Perkiraan waktu seluruh kursus: **{hours} jam {mins} menit**. "
+             "Solusi lengkap ada di folder `solutions/`; bukalah setelah kamu mencoba sendiri."]
+    return "\n".join(rows)
+
+
+def update_course_map(course: Course | None = None, root: Path | None = None, *, write_file: bool = True) -> bool:
+    """Regenerate the course-map cell of the start notebook; returns whether it changed."""
+    course = course or load_course()
+    root = root or course_root()
+    path = root / "notebooks" / START_NOTEBOOK
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.get("id") == MAP_CELL_ID)
+    fresh = course_map_markdown(course, root)
+    changed = cell.source != fresh
+    if changed and write_file:
+        cell.source = fresh
+        write(nb, path)
+    return changed
+
+
 # -- syllabus map -------------------------------------------------------------------------------
 
 def syllabus_markdown(course: Course | None = None) -> str:

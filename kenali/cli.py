@@ -83,7 +83,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build_banks, build_lessons, syllabus_markdown
+    from .build import build_banks, build_lessons, syllabus_markdown, update_course_map
 
     root = course_root()
     try:
@@ -95,6 +95,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         (root / "docs").mkdir(exist_ok=True)
         (root / "docs" / "syllabus.md").write_text(syllabus_markdown(course), encoding="utf-8")
         print("wrote docs/syllabus.md")
+        if update_course_map(course, root):
+            print("updated the course map in notebooks/00_mulai.ipynb")
     if args.lessons or args.lessons_only:
         build_lessons(root, only=args.only or None)
     return 0

@@ -61,9 +61,9 @@ def status_line(ex: Exercise, result: Result | None) -> str:
     )
 
 
-def feedback_html(result: Result) -> str:
+def feedback_html(result: Result, render: Callable[[str], str] = str) -> str:
     css = {"correct": "kenali-fb-correct", "partial": "kenali-fb-partial"}.get(result.status, "kenali-fb-wrong")
-    head, *rest = result.messages or ("",)
+    head, *rest = [render(m) for m in result.messages] or [""]
     items = "".join(f"<li>{md_inline(m)}</li>" for m in rest)
     return f'<div class="{css}"><b>{md_inline(head)}</b>{f"<ul>{items}</ul>" if items else ""}</div>'
 
@@ -198,6 +198,8 @@ class _Panel(w.VBox):
 
     def __init__(self, ex: Exercise, session: Session, children: list[w.Widget]):
         self.ex, self.session = ex, session
+        variant = ex.variant(session.learner_id) if ex.pools else None
+        self.render: Callable[[str], str] = lambda text: ex.render(text, variant)
         self.result: Result | None = None
         self.attempts = 0
         self.hints_shown = 0
@@ -219,7 +221,7 @@ class _Panel(w.VBox):
             self.hints_shown += 1
         items = "".join(
             f"<li><b>{esc(t('label_hint', n=i + 1, total=total))}:</b> {md_inline(h)}</li>"
-            for i, h in enumerate(self.ex.hints[: self.hints_shown])
+            for i, h in enumerate(map(self.render, self.ex.hints[: self.hints_shown]))
         )
         self.hint_html.value = f"<ul>{items}</ul>"
         if self.hints_shown >= total:
@@ -228,7 +230,7 @@ class _Panel(w.VBox):
 
     def show_result(self, result: Result, restored_at: str | None = None) -> None:
         self.result = result
-        body = feedback_html(result)
+        body = feedback_html(result, self.render)
         if restored_at:
             body = f"<i>{esc(t('restored', when=restored_at))}</i>" + body
         if self.attempts:
@@ -236,7 +238,7 @@ class _Panel(w.VBox):
         self.feedback.value = body
         if result.attempted:
             self.explanation.value = (
-                f"<details><summary>{esc(t('label_explanation'))}</summary>{md_inline(self.ex.explanation)}</details>"
+                f"<details><summary>{esc(t('label_explanation'))}</summary>{md_inline(self.render(self.ex.explanation))}</details>"
             )
         self.warning.value = warnings_html(self.session.take_warnings())
 

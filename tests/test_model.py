@@ -18,7 +18,7 @@ def test_single_choice(fixture_bank):
     assert check(e, "b").status == "correct"
     wrong = check(e, "a")
     assert wrong.status == "wrong" and wrong.score == 0
-    assert "{nama} membayar, tidak memakai." in wrong.messages  # the option's own feedback
+    assert "{nama} membayar, tidak memakai." in wrong.messages  # the option's own feedback (rendered by the widget)
     assert check(e, None).status == "unanswered"
     assert check(e, "").status == "unanswered"
     assert check(e, 3).status == "invalid"

@@ -166,3 +166,16 @@ def test_progress_and_identity(use, tmp_path):
     v.check_button.click()
     summary = plain(api.kemajuan())
     assert "Bank uji: 1/7 dikerjakan, 1 benar" in summary
+
+
+def test_variant_names_fill_feedback_too(fixture_course, tmp_path):
+    from kenali import learner
+
+    home = tmp_path / "h2"
+    learner.save(home, learner.Learner("Dimas", "dimas-7"))
+    s = Session(course=fixture_course, store=Store(home))
+    v = view(s, "9.1")
+    v.input.radio.value = "a"
+    v.check_button.click()
+    name = fixture_course.exercise("9.1").variant("dimas-7")["nama"]
+    assert f"{name} membayar, tidak memakai." in v.feedback.value and "{nama}" not in v.feedback.value

@@ -1,0 +1,132 @@
+"""The course content as a whole: valid, complete, generated files in sync, outputs as promised."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kenali.bank import load_course
+from kenali.build import course_map_markdown, drift, syllabus_markdown
+from kenali.cli import content_problems
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="module")
+def course():
+    return load_course()
+
+
+def test_content_is_valid_and_every_concept_is_practised():
+    assert content_problems(ROOT) == []
+
+
+def test_course_size(course):
+    graded = list(course.exercises(graded_only=True))
+    types = Counter(e.type for e in graded)
+    assert len(graded) >= 60, types
+    assert types["peran"] >= 25, types
+    lesson1 = course.bank("01").graded
+    assert len(lesson1) >= 12
+    assert sum(e.type == "peran" for e in lesson1) >= 4
+    assert {e.type for e in lesson1} >= {"pilihan", "pilihan_ganda", "peran", "pasangan", "angka", "teks"}
+    assert {b.lesson for b in course.banks} == {"01", "02", "03", "04", "05"}
+    assert sum(e.type == "kode" for e in course.bank("05").graded) >= 8
+
+
+def test_every_exercise_teaches(course):
+    for e in course.exercises():
+        assert len(e.hints) >= 2, e.id
+        assert len(e.explanation) > 40, e.id
+        if e.type in {"peran", "pasangan"}:
+            assert all(item.why for item in e.items), e.id
+
+
+def test_generated_notebooks_match_their_banks():
+    assert drift() == []
+
+
+def test_syllabus_map_is_up_to_date(course):
+    assert (ROOT / "docs" / "syllabus.md").read_text(encoding="utf-8") == syllabus_markdown(course)
+
+
+def test_course_map_is_up_to_date_and_links_resolve(course):
+    nb = nbformat.read(ROOT / "notebooks" / "00_mulai.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.get("id") == "course-map")
+    assert cell.source == course_map_markdown(course, ROOT)
+    links = re.findall(r"\]\(([^)]+\.ipynb)\)", cell.source)
+    for link in links:
+        assert (ROOT / "notebooks" / link).resolve().is_file(), link
+    linked = {Path(link).name for link in links}
+    for folder in ("notebooks", "exercises"):
+        for path in (ROOT / folder).glob("[0-9][0-9]_*.ipynb"):
+            assert path.name in linked or path.name == "00_mulai.ipynb", path
+
+
+def _statuses(path: Path) -> dict[str, str]:
+    nb = nbformat.read(path, as_version=4)
+    out = {}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.get("id", "").startswith("ex-"):
+            texts = [o["data"]["text/plain"] for o in cell.outputs if "data" in o and "text/plain" in o["data"]]
+            out[cell.id] = texts[-1] if texts else ""
+    return out
+
+
+def test_solution_notebooks_show_every_exercise_correct(course):
+    """nbval proves these stored outputs reproduce; this proves what they say."""
+    for bank in course.banks:
+        statuses = _statuses(ROOT / "solutions" / f"{bank.notebook}.ipynb")
+        for e in bank.graded:
+            status = statuses.get("ex-" + e.id.replace(".", "-"), "")
+            assert status == f"Latihan {e.id} · benar · {e.points:g}/{e.points:g} poin", (bank.notebook, e.id, status)
+
+
+def test_exercise_notebooks_start_unanswered(course):
+    for bank in course.banks:
+        statuses = _statuses(ROOT / "exercises" / f"{bank.notebook}.ipynb")
+        for e in bank.graded:
+            status = statuses.get("ex-" + e.id.replace(".", "-"), "")
+            assert status == f"Latihan {e.id} · belum dijawab", (bank.notebook, e.id, status)
+
+
+def test_exercise_notebooks_do_not_contain_keys(course):
+    for bank in course.banks:
+        text = (ROOT / "exercises" / f"{bank.notebook}.ipynb").read_text(encoding="utf-8")
+        assert "jawab=" not in text and 'mode=\\"solusi\\"' not in text
+        for e in bank.graded:
+            if e.is_code:
+                assert e.solution.strip() not in text, e.id
+
+
+def test_running_a_solution_notebook_never_writes_learner_progress(tmp_path):
+    """Solutions run in 'solusi' mode with an in-memory store, even with no KENALI_HOME set."""
+    from nbclient import NotebookClient
+
+    for folder in ("notebooks", "exercises"):
+        (tmp_path / folder).mkdir()
+    nb = nbformat.read(ROOT / "solutions" / "01_pengguna_akhir.ipynb", as_version=4)
+    env_home = os.environ.pop("KENALI_HOME")
+    os.environ["KENALI_COURSE"] = str(tmp_path)
+    try:
+        NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        os.environ["KENALI_HOME"] = env_home
+        os.environ.pop("KENALI_COURSE")
+    assert not (tmp_path / ".kenali").exists()
+    assert any("benar" in o.get("data", {}).get("text/plain", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+def test_no_passage_repeats_the_source_articles():
+    tool = SHARED / "tools" / "seed_overlap.py"
+    assert tool.is_file(), f"{tool} is missing: the course checkout must sit beside ../shared"
+    run = subprocess.run([sys.executable, str(tool), str(ROOT)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-3000:]
