@@ -20,8 +20,10 @@ import time
 def import_time(statement: str, repeats: int = 5) -> float:
     """Median time of ``statement`` in a fresh interpreter, measured inside it, in ms."""
     code = f"import time; t = time.perf_counter(); {statement}; print((time.perf_counter() - t) * 1000)"
-    runs = [float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
-            for _ in range(repeats)]
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+        for _ in range(repeats)
+    ]
     return statistics.median(runs)
 
 
@@ -56,14 +58,27 @@ def main() -> None:
         timings[ex.type] = timings.get(ex.type, []) + samples
     everything = [s for v in timings.values() for s in v]
     for kind, samples in sorted(timings.items()):
-        print(f"click→feedback {kind:<14} median {statistics.median(samples):.2f} ms, "
-              f"p95 {sorted(samples)[int(len(samples) * 0.95)]:.2f} ms")
+        print(
+            f"click→feedback {kind:<14} median {statistics.median(samples):.2f} ms, "
+            f"p95 {sorted(samples)[int(len(samples) * 0.95)]:.2f} ms"
+        )
     median = statistics.median(everything)
     p95 = sorted(everything)[int(len(everything) * 0.95)]
-    print(f"click→feedback all widget types: median {median:.2f} ms, p95 {p95:.2f} ms over {len(everything)} clicks "
-          "(check + write the answer record + update the widgets)")
-    print(json.dumps({"import_ms": round(imp, 1), "api_import_ms": round(api), "check_median_ms": round(median, 2), "check_p95_ms": round(p95, 2),
-                      "clicks": len(everything)}))
+    print(
+        f"click→feedback all widget types: median {median:.2f} ms, p95 {p95:.2f} ms over {len(everything)} clicks "
+        "(check + write the answer record + update the widgets)"
+    )
+    print(
+        json.dumps(
+            {
+                "import_ms": round(imp, 1),
+                "api_import_ms": round(api),
+                "check_median_ms": round(median, 2),
+                "check_p95_ms": round(p95, 2),
+                "clicks": len(everything),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

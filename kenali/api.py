@@ -76,13 +76,15 @@ def petunjuk(exercise_id: str) -> w.Widget:
         f"<li><b>{esc(t('label_hint', n=i + 1, total=len(ex.hints)))}:</b> {md_inline(h)}</li>"
         for i, h in enumerate(ex.hints[: shown[ex.id]])
     )
-    plain = "\n".join(f"{t('label_hint', n=i + 1, total=len(ex.hints))}: {h}" for i, h in enumerate(ex.hints[: shown[ex.id]]))
+    plain = "\n".join(
+        f"{t('label_hint', n=i + 1, total=len(ex.hints))}: {h}" for i, h in enumerate(ex.hints[: shown[ex.id]])
+    )
     return PlainHTML(f"{STYLE}<ul>{items}</ul>", plain)
 
 
 def solusi(exercise_id: str) -> w.Widget:
     """Show the worked solution: the key (or solution code) and the explanation."""
-    s, ex = _find(exercise_id)
+    _s, ex = _find(exercise_id)
     if ex is None:
         return message_view(t("errors.unknown_exercise", id=exercise_id))
     if ex.is_code:
@@ -112,12 +114,21 @@ def kemajuan() -> w.Widget:
         f"<td>{total['correct']}</td><td>{total['score']:g}/{total['points']:g}</td></tr>"
     )
     note = "" if total["done"] else f"<p>{esc(t('progress.empty'))}</p>"
-    html = (f"{STYLE}<div class='kenali-ex'><h4>{esc(t('progress.title'))}</h4>"
-            f"<table class='kenali-progress'><tr>{head}</tr>{body}</table>{note}"
-            f"{warnings_html(s.take_warnings())}</div>")
+    html = (
+        f"{STYLE}<div class='kenali-ex'><h4>{esc(t('progress.title'))}</h4>"
+        f"<table class='kenali-progress'><tr>{head}</tr>{body}</table>{note}"
+        f"{warnings_html(s.take_warnings())}</div>"
+    )
     plain = "\n".join(
-        t("progress.summary", title=r["title"], done=r["done"], total=r["total"], correct=r["correct"],
-          score=f"{r['score']:g}", points=f"{r['points']:g}")
+        t(
+            "progress.summary",
+            title=r["title"],
+            done=r["done"],
+            total=r["total"],
+            correct=r["correct"],
+            score=f"{r['score']:g}",
+            points=f"{r['points']:g}",
+        )
         for r in rows
     )
     return PlainHTML(html, plain)
@@ -129,8 +140,15 @@ def ringkasan(lesson: str | None = None) -> w.Widget:
     lesson = lesson or s.lesson
     rows = [r for r in s.progress() if lesson in (None, r["lesson"])]
     plain = "\n".join(
-        t("progress.summary", title=r["title"], done=r["done"], total=r["total"], correct=r["correct"],
-          score=f"{r['score']:g}", points=f"{r['points']:g}")
+        t(
+            "progress.summary",
+            title=r["title"],
+            done=r["done"],
+            total=r["total"],
+            correct=r["correct"],
+            score=f"{r['score']:g}",
+            points=f"{r['points']:g}",
+        )
         for r in rows
     )
     return PlainHTML(f"{STYLE}<div class='kenali-ex'>{md_inline(plain)}</div>", plain)
@@ -145,7 +163,9 @@ def identitas() -> w.Widget:
     lid = w.Text(value=saved.id if saved else "", description=t("learner.id"), layout=w.Layout(width="420px"))
     button = w.Button(description=t("button.save"), button_style="primary", icon="save")
     message = w.HTML(
-        esc(t("learner.hello", name=saved.name, id=saved.id)) if saved else f"<small>{esc(t('learner.id_help'))}</small>"
+        esc(t("learner.hello", name=saved.name, id=saved.id))
+        if saved
+        else f"<small>{esc(t('learner.id_help'))}</small>"
     )
     if warning:
         message.value += warnings_html([warning])

@@ -104,17 +104,20 @@ class Course:
 
 # -- field readers -----------------------------------------------------------------------------
 
+
 class _Reader:
     """Reads one mapping, raising BankError with file/exercise/field on every problem."""
 
     def __init__(self, path: Path, data: Any, exercise: str | None = None, prefix: str = ""):
         self.path, self.exercise, self.prefix = path, exercise, prefix
         if not isinstance(data, Mapping):
-            self.fail(prefix.rstrip(".") or None, f"expected a mapping, found {type(data).__name__}")
+            raise BankError(
+                path, f"expected a mapping, found {type(data).__name__}", exercise, prefix.rstrip(".") or None
+            )
         self.data = data
 
     def fail(self, name: str | None, message: str) -> None:
-        raise BankError(self.path, message, self.exercise, name)
+        raise BankError(self.path, message, self.exercise, self._name(name) if name else None)
 
     def _name(self, name: str) -> str:
         return f"{self.prefix}{name}"
@@ -122,16 +125,16 @@ class _Reader:
     def get(self, name: str, kind: type | tuple[type, ...], default: Any = ..., *, nonempty: bool = True) -> Any:
         if name not in self.data:
             if default is ...:
-                self.fail(self._name(name), "is required")
+                self.fail(name, "is required")
             return default
         value = self.data[name]
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool) and kind is not object):
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            self.fail(self._name(name), f"must be {names}, found {type(value).__name__}")
+            self.fail(name, f"must be {names}, found {type(value).__name__}")
         if nonempty and isinstance(value, str | list | dict) and not value:
-            self.fail(self._name(name), "must not be empty")
+            self.fail(name, "must not be empty")
         return value
 
     def text(self, name: str, default: Any = ...) -> str:
@@ -145,7 +148,7 @@ class _Reader:
         out = {}
         for k, v in value.items():
             if not isinstance(v, str) or not v.strip():
-                self.fail(self._name(f"{name}.{k}"), "must be a non-empty text")
+                self.fail(f"{name}.{k}", "must be a non-empty text")
             out[str(k)] = v.strip()
         return out
 
@@ -155,7 +158,7 @@ class _Reader:
             return value
         for i, v in enumerate(value):
             if not isinstance(v, str) or not v.strip():
-                self.fail(self._name(f"{name}[{i}]"), "must be a non-empty text")
+                self.fail(f"{name}[{i}]", "must be a non-empty text")
         return [v.strip() for v in value]
 
 
@@ -222,13 +225,19 @@ def _mistakes(r: _Reader, kind: str) -> tuple[Mistake, ...]:
     return tuple(out)
 
 
-def _exercise(path: Path, raw: Any, lesson: str, bank_pools: Mapping[str, tuple[str, ...]],
-              roles: Mapping[str, Mapping[str, str]], index: int) -> Exercise:
+def _exercise(
+    path: Path,
+    raw: Any,
+    lesson: str,
+    bank_pools: Mapping[str, tuple[str, ...]],
+    roles: Mapping[str, Mapping[str, str]],
+    index: int,
+) -> Exercise:
     probe = raw.get("id") if isinstance(raw, Mapping) else None
     r = _Reader(path, raw, str(probe) if probe is not None else f"#{index + 1}")
     ex_id = r.get("id", str)
     if not _ID.match(ex_id):
-        r.fail("id", f"{ex_id!r} must look like \"1.3\" (or \"1.k2\" for a quick check)")
+        r.fail("id", f'{ex_id!r} must look like "1.3" (or "1.k2" for a quick check)')
     if ex_id.split(".")[0] != str(int(lesson)):
         r.fail("id", f"{ex_id!r} must start with the lesson number {int(lesson)}")
     kind = r.get("type", str)
@@ -236,20 +245,30 @@ def _exercise(path: Path, raw: Any, lesson: str, bank_pools: Mapping[str, tuple[
         r.fail("type", f"{kind!r} is not one of {', '.join(TYPES)}")
     quick = r.get("quick", bool, False)
     if quick != ("k" in ex_id):
-        r.fail("quick", "quick checks (quick: true) and only they have IDs like \"1.k2\"")
+        r.fail("quick", 'quick checks (quick: true) and only they have IDs like "1.k2"')
     concepts = r.text_list("concepts")
     for c in concepts:
         if not _CONCEPT.match(c):
-            r.fail("concepts", f"{c!r} is not a concept ID like \"eu.definisi\"")
+            r.fail("concepts", f'{c!r} is not a concept ID like "eu.definisi"')
     hints = r.text_list("hints")
     if len(hints) < 2:
         r.fail("hints", "a hint ladder needs at least two hints")
     pools = {**bank_pools, **_pools(r)}
     common = dict(
-        id=ex_id, type=kind, lesson=lesson, concepts=tuple(concepts), title=r.text("title"),
-        question=r.text("question", ""), hints=tuple(hints), explanation=r.text("explanation"),
-        scenario=r.text("scenario", ""), points=r.get("points", float, 1.0), quick=quick,
-        section=r.text("section", None), source=str(path), pools=pools,
+        id=ex_id,
+        type=kind,
+        lesson=lesson,
+        concepts=tuple(concepts),
+        title=r.text("title"),
+        question=r.text("question", ""),
+        hints=tuple(hints),
+        explanation=r.text("explanation"),
+        scenario=r.text("scenario", ""),
+        points=r.get("points", float, 1.0),
+        quick=quick,
+        section=r.text("section", None),
+        source=str(path),
+        pools=pools,
     )
     if common["points"] <= 0:
         r.fail("points", "must be positive")
@@ -285,7 +304,9 @@ def _exercise(path: Path, raw: Any, lesson: str, bank_pools: Mapping[str, tuple[
         if len(set(role_keys)) != len(role_keys) or len(role_keys) < 2:
             r.fail("roles", "needs at least two different roles")
         if "konsumen" in role_keys and "pengguna_akhir" in role_keys:
-            r.fail("roles", "never offer both 'konsumen' and 'pengguna_akhir': the articles treat them as near-synonyms")
+            r.fail(
+                "roles", "never offer both 'konsumen' and 'pengguna_akhir': the articles treat them as near-synonyms"
+            )
         options = {role: roles[role]["label"] for role in role_keys}
         items = _items(r, "actors", options)
         return Exercise(**common, choices=options, items=items)
@@ -298,8 +319,14 @@ def _exercise(path: Path, raw: Any, lesson: str, bank_pools: Mapping[str, tuple[
         tolerance = r.get("tolerance", (int, float), 0)
         if tolerance < 0:
             r.fail("tolerance", "must not be negative")
-        return Exercise(**common, key=float(key), tolerance=float(tolerance), unit=r.text("unit", None),
-                        mistakes=_mistakes(r, kind), feedback=r.text_map("feedback", {}))
+        return Exercise(
+            **common,
+            key=float(key),
+            tolerance=float(tolerance),
+            unit=r.text("unit", None),
+            mistakes=_mistakes(r, kind),
+            feedback=r.text_map("feedback", {}),
+        )
     if kind == "teks":
         feedback = r.text_map("feedback")
         if "default" not in feedback:
@@ -323,15 +350,21 @@ def _exercise(path: Path, raw: Any, lesson: str, bank_pools: Mapping[str, tuple[
     for k in compare_opts:
         if k not in allowed:
             r.fail(f"compare.{k}", f"unknown option; use {', '.join(sorted(allowed))}")
-    return Exercise(**common, variable=variable, starter=starter, solution=solution,
-                    compare=compare_opts, mistakes=_mistakes(r, kind))
+    return Exercise(
+        **common,
+        variable=variable,
+        starter=starter,
+        solution=solution,
+        compare=compare_opts,
+        mistakes=_mistakes(r, kind),
+    )
 
 
 def load_roles(path: Path | None = None) -> dict[str, dict[str, str]]:
     """The role glossary: role key -> {label, reminder}."""
     path = path or content_dir() / "roles.yaml"
     data = _read_yaml(path)
-    r = _Reader(path, data)
+    _Reader(path, data)
     roles = {}
     for key in data:
         rr = _Reader(path, data[key], prefix=f"{key}.")
@@ -346,7 +379,7 @@ def load_bank(path: Path, roles: Mapping[str, Mapping[str, str]] | None = None) 
     r = _Reader(path, data)
     lesson = str(r.get("lesson", (str, int)))
     if not lesson.isdigit():
-        r.fail("lesson", f"{lesson!r} must be a lesson number like \"01\"")
+        r.fail("lesson", f'{lesson!r} must be a lesson number like "01"')
     lesson = lesson.zfill(2)
     pools = _pools(r)
     raw_exercises = r.get("exercises", list)
@@ -358,8 +391,14 @@ def load_bank(path: Path, roles: Mapping[str, Mapping[str, str]] | None = None) 
         seen.add(ex.id)
         exercises.append(ex)
     return Bank(
-        lesson=lesson, notebook=r.text("notebook"), title=r.text("title"), minutes=int(r.get("minutes", int)),
-        intro=r.text("intro", ""), setup=r.text("setup", ""), path=path, exercises=tuple(exercises),
+        lesson=lesson,
+        notebook=r.text("notebook"),
+        title=r.text("title"),
+        minutes=int(r.get("minutes", int)),
+        intro=r.text("intro", ""),
+        setup=r.text("setup", ""),
+        path=path,
+        exercises=tuple(exercises),
     )
 
 
@@ -377,7 +416,7 @@ def load_syllabus(directory: Path | None = None) -> tuple[list[Concept], dict[st
             cr = _Reader(path, raw, prefix=f"concepts[{i}].")
             cid = cr.text("id")
             if not _CONCEPT.match(cid):
-                cr.fail("id", f"{cid!r} is not a concept ID like \"eu.definisi\"")
+                cr.fail("id", f'{cid!r} is not a concept ID like "eu.definisi"')
             concepts.append(Concept(cid, cr.text("title"), cr.text("section"), lesson))
     return concepts, titles
 

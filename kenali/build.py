@@ -63,7 +63,9 @@ def _code(cell_id: str, source: str, **metadata: Any):
 def _literal(value: Any) -> str:
     """A Python literal for a key, formatted for reading (dicts one entry per line)."""
     if isinstance(value, dict):
-        inner = "".join(f"\n    {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}," for k, v in value.items())
+        inner = "".join(
+            f"\n    {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}," for k, v in value.items()
+        )
         return "{" + inner + "\n}"
     if isinstance(value, float) and value.is_integer():
         return repr(int(value))
@@ -97,8 +99,10 @@ def build_notebook(bank: Bank, solved: bool) -> nbformat.NotebookNode:
     title = bank.title + (" — SOLUSI" if solved else "")
     intro = [f"# {title}", f"*Perkiraan waktu: {bank.minutes} menit · {len(bank.graded)} latihan*"]
     if solved:
-        intro.append("> Buku catatan ini berisi jawaban lengkap untuk pengajar dan untuk belajar mandiri "
-                     "*setelah* mencoba sendiri. Jawaban di sini tidak disimpan ke catatan kemajuanmu.")
+        intro.append(
+            "> Buku catatan ini berisi jawaban lengkap untuk pengajar dan untuk belajar mandiri "
+            "*setelah* mencoba sendiri. Jawaban di sini tidak disimpan ke catatan kemajuanmu."
+        )
     if bank.intro:
         intro.append(bank.intro)
     intro.append(HOW_TO + (" " + HOW_TO_CODE if has_code else ""))
@@ -120,15 +124,18 @@ def build_notebook(bank: Bank, solved: bool) -> nbformat.NotebookNode:
     cells.append(_md("summary-md", "## Ringkasan\n\nSkor latihan di buku catatan ini:"))
     cells.append(_code("summary", "ringkasan()"))
     nb = new_notebook(cells=cells)
-    nb.metadata.update({
-        "kernelspec": KERNELSPEC,
-        "language_info": {"name": "python"},
-        "kenali": {"lesson": bank.lesson, "kind": kind, "minutes": bank.minutes, "bank": bank.path.name},
-    })
+    nb.metadata.update(
+        {
+            "kernelspec": KERNELSPEC,
+            "language_info": {"name": "python"},
+            "kenali": {"lesson": bank.lesson, "kind": kind, "minutes": bank.minutes, "bank": bank.path.name},
+        }
+    )
     return nb
 
 
 # -- execution ----------------------------------------------------------------------------------
+
 
 def strip_widget_views(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Keep only the text/plain status of widget outputs, and drop volatile execution metadata."""
@@ -153,7 +160,9 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 300) -> nbforma
         old = os.environ.get("KENALI_HOME")
         os.environ["KENALI_HOME"] = home
         try:
-            NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+            NotebookClient(
+                nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+            ).execute()
         finally:
             if old is None:
                 os.environ.pop("KENALI_HOME", None)
@@ -178,8 +187,14 @@ def generated_paths(bank: Bank, root: Path) -> dict[str, Path]:
     return {kind: root / kind / f"{bank.notebook}.ipynb" for kind in ("exercises", "solutions")}
 
 
-def build_banks(course: Course | None = None, root: Path | None = None, *, run: bool = True,
-                only: Iterable[str] | None = None, log=print) -> list[Path]:
+def build_banks(
+    course: Course | None = None,
+    root: Path | None = None,
+    *,
+    run: bool = True,
+    only: Iterable[str] | None = None,
+    log=print,
+) -> list[Path]:
     """Write every bank's exercise and solution notebook (executed, with outputs, unless ``run=False``)."""
     course = course or load_course()
     root = root or course_root()
@@ -238,16 +253,23 @@ MAP_CELL_ID = "course-map"
 
 def _lesson_info(path: Path) -> tuple[str, int]:
     nb = nbformat.read(path, as_version=4)
-    title = next((line.lstrip("# ").strip() for c in nb.cells if c.cell_type == "markdown"
-                  for line in c.source.splitlines() if line.startswith("# ")), path.stem)
+    title = next(
+        (
+            line.lstrip("# ").strip()
+            for c in nb.cells
+            if c.cell_type == "markdown"
+            for line in c.source.splitlines()
+            if line.startswith("# ")
+        ),
+        path.stem,
+    )
     return title, int(nb.metadata.get("kenali", {}).get("minutes", 0))
 
 
 def course_map_markdown(course: Course, root: Path) -> str:
     """The course map: every lesson and exercise notebook, linked, with estimated times."""
     banks = {b.lesson: b for b in course.banks}
-    rows = ["## Peta kursus", "",
-            "| | Pelajaran | Waktu | Latihan | Waktu |", "|---|---|---|---|---|"]
+    rows = ["## Peta kursus", "", "| | Pelajaran | Waktu | Latihan | Waktu |", "|---|---|---|---|---|"]
     total = 0
     for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         if path.name == START_NOTEBOOK:
@@ -264,8 +286,11 @@ def course_map_markdown(course: Course, root: Path) -> str:
             ex, ex_time = "—", ""
         rows.append(f"| {lesson} | [{title}]({path.name}) | {minutes} menit | {ex} | {ex_time} |")
     hours, mins = divmod(total, 60)
-    rows += ["", f"Perkiraan waktu seluruh kursus: **{hours} jam {mins} menit**. "
-             "Solusi lengkap ada di folder `solutions/`; bukalah setelah kamu mencoba sendiri."]
+    rows += [
+        "",
+        f"Perkiraan waktu seluruh kursus: **{hours} jam {mins} menit**. "
+        "Solusi lengkap ada di folder `solutions/`; bukalah setelah kamu mencoba sendiri.",
+    ]
     return "\n".join(rows)
 
 
@@ -286,6 +311,7 @@ def update_course_map(course: Course | None = None, root: Path | None = None, *,
 
 # -- syllabus map -------------------------------------------------------------------------------
 
+
 def syllabus_markdown(course: Course | None = None) -> str:
     course = course or load_course()
     by_concept: dict[str, list[str]] = {c.id: [] for c in course.concepts}
@@ -303,8 +329,14 @@ def syllabus_markdown(course: Course | None = None) -> str:
     ]
     for lesson, title in sorted(course.lesson_titles.items()):
         nb = notebooks.get(lesson, "")
-        lines += [f"## {lesson} · {title}", "", f"Lesson: `notebooks/{nb}.ipynb` · exercises: `exercises/{nb}.ipynb`", "",
-                  "| Concept ID | Concept | Section | Exercises |", "|---|---|---|---|"]
+        lines += [
+            f"## {lesson} · {title}",
+            "",
+            f"Lesson: `notebooks/{nb}.ipynb` · exercises: `exercises/{nb}.ipynb`",
+            "",
+            "| Concept ID | Concept | Section | Exercises |",
+            "|---|---|---|---|",
+        ]
         for c in course.concepts:
             if c.lesson == lesson:
                 exercises = ", ".join(by_concept.get(c.id, [])) or "**none**"
@@ -313,7 +345,13 @@ def syllabus_markdown(course: Course | None = None) -> str:
     counts: dict[str, int] = {}
     for ex in course.exercises(graded_only=True):
         counts[ex.type] = counts.get(ex.type, 0) + 1
-    lines += ["## Totals", "", f"- Concepts: {len(course.concepts)}",
-              f"- Graded exercises: {sum(counts.values())} ("
-              + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + ")", ""]
+    lines += [
+        "## Totals",
+        "",
+        f"- Concepts: {len(course.concepts)}",
+        f"- Graded exercises: {sum(counts.values())} ("
+        + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+        + ")",
+        "",
+    ]
     return "\n".join(lines)

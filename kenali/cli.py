@@ -65,7 +65,9 @@ def content_problems(root: Path | None = None) -> list[str]:
     headings = lesson_headings(root)
     for c in course.concepts:
         if c.lesson in headings and c.section not in headings[c.lesson]:
-            problems.append(f"syllabus/{c.lesson}.yaml, concept {c.id}: section {c.section!r} is not a heading of the lesson")
+            problems.append(
+                f"syllabus/{c.lesson}.yaml, concept {c.id}: section {c.section!r} is not a heading of the lesson"
+            )
     return problems
 
 
@@ -107,11 +109,18 @@ def exercise_rows() -> list[dict[str, str]]:
     rows = []
     for bank in course.banks:
         for ex in bank.exercises:
-            rows.append({
-                "id": ex.id, "lesson": bank.lesson, "notebook": bank.notebook,
-                "type": ex.type, "quick_check": "yes" if ex.quick else "no",
-                "concepts": " ".join(ex.concepts), "points": f"{ex.points:g}", "title": ex.title,
-            })
+            rows.append(
+                {
+                    "id": ex.id,
+                    "lesson": bank.lesson,
+                    "notebook": bank.notebook,
+                    "type": ex.type,
+                    "quick_check": "yes" if ex.quick else "no",
+                    "concepts": " ".join(ex.concepts),
+                    "points": f"{ex.points:g}",
+                    "title": ex.title,
+                }
+            )
     return rows
 
 
@@ -135,7 +144,11 @@ def cmd_exercises(args: argparse.Namespace) -> int:
     widths["title"] = min(widths["title"], 48)
     print("  ".join(c.upper().ljust(widths[c]) for c in columns))
     for r in rows:
-        print("  ".join((r[c] if len(r[c]) <= widths[c] else r[c][: widths[c] - 1] + "…").ljust(widths[c]) for c in columns))
+        print(
+            "  ".join(
+                (r[c] if len(r[c]) <= widths[c] else r[c][: widths[c] - 1] + "…").ljust(widths[c]) for c in columns
+            )
+        )
     total = sum(float(r["points"]) for r in rows)
     print(f"\n{len(rows)} exercises, {total:g} points")
     return 0

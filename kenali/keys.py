@@ -59,9 +59,7 @@ def _expected(language: str | None, exercise_id: str) -> tuple[Plain, tuple[tupl
     ex = course.exercise(exercise_id)
     bank = course.bank_of(exercise_id)
     expected = to_plain(run_code(bank, ex, ex.solution or ""))
-    mistakes = tuple(
-        (to_plain(run_code(bank, ex, m.solution)), m.feedback) for m in ex.mistakes if m.solution
-    )
+    mistakes = tuple((to_plain(run_code(bank, ex, m.solution)), m.feedback) for m in ex.mistakes if m.solution)
     return expected, mistakes
 
 

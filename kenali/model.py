@@ -148,13 +148,12 @@ class Exercise:
         if self.type == "pilihan_ganda" and isinstance(answer, list):
             return "; ".join(f"{a}. {self.choices.get(a, '?')}" for a in answer) or "—"
         if self.type in {"peran", "pasangan"} and isinstance(answer, Mapping):
-            return "; ".join(
-                f"{item.label} → {self.choices.get(answer.get(item.id), '—')}" for item in self.items
-            )
+            return "; ".join(f"{item.label} → {self.choices.get(answer.get(item.id), '—')}" for item in self.items)
         return str(answer)
 
 
 # -- checking ----------------------------------------------------------------------------------
+
 
 def _invalid(expected: str, answer: Any) -> Result:
     return Result("invalid", 0.0, (t("feedback.wrong_type", expected=expected, actual=type(answer).__name__),))
@@ -188,7 +187,9 @@ def _check_multi(ex: Exercise, answer: Any) -> Result:
     parts = {c: (c in picked) == (c in keys) for c in ex.choices}
     if not missed and not false_picks:
         return Result("correct", 1.0, (t("feedback.correct"),), parts)
-    messages = [t("feedback.partial", right=sum(parts.values()), total=len(parts)) if score > 0 else t("feedback.wrong")]
+    messages = [
+        t("feedback.partial", right=sum(parts.values()), total=len(parts)) if score > 0 else t("feedback.wrong")
+    ]
     for c in ex.choices:
         if c in missed:
             messages.append(t("feedback.multi_missed", label=ex.choices[c], message=ex.feedback[c]))

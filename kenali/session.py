@@ -108,11 +108,18 @@ class Session:
                     done += 1
                     correct += rec.get("status") == "correct"
                     score += float(rec.get("score", 0)) * ex.points
-            rows.append({
-                "lesson": bank.lesson, "title": bank.title, "notebook": bank.notebook,
-                "total": len(bank.graded), "done": done, "correct": correct,
-                "score": round(score, 2), "points": points,
-            })
+            rows.append(
+                {
+                    "lesson": bank.lesson,
+                    "title": bank.title,
+                    "notebook": bank.notebook,
+                    "total": len(bank.graded),
+                    "done": done,
+                    "correct": correct,
+                    "score": round(score, 2),
+                    "points": points,
+                }
+            )
         return rows
 
 

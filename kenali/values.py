@@ -129,7 +129,11 @@ def to_plain(value: Any) -> Plain:
             return {"kind": "too_big", "type": type(value).__name__, "size": len(items)}
         if isinstance(value, set | frozenset):
             items = sorted(items, key=repr)
-        return {"kind": "list", "items": [to_plain(v) for v in items], "ordered": not isinstance(value, set | frozenset)}
+        return {
+            "kind": "list",
+            "items": [to_plain(v) for v in items],
+            "ordered": not isinstance(value, set | frozenset),
+        }
     if isinstance(value, dict):
         return {"kind": "dict", "items": [[str(_scalar(k)), to_plain(v)] for k, v in value.items()]}
     return {"kind": "other", "type": type(value).__name__}
@@ -220,13 +224,13 @@ def _compare_dict(actual: Plain, expected: Plain, opts: CompareOptions) -> Verdi
         messages.append(t("value.keys_extra", keys=_labels(extra)))
     wrong = [k for k in e if k in a and not compare(a[k], e[k], opts).ok]
     if wrong:
-        messages.append(t("value.values", n=len(wrong), total=len(e), where=t("value.values_where", where=_labels(wrong))))
+        messages.append(
+            t("value.values", n=len(wrong), total=len(e), where=t("value.values_where", where=_labels(wrong)))
+        )
     return Verdict(not messages, messages)
 
 
-def _align_rows(
-    a_index: list[Any], e_index: list[Any], opts: CompareOptions
-) -> tuple[list[int] | None, list[str]]:
+def _align_rows(a_index: list[Any], e_index: list[Any], opts: CompareOptions) -> tuple[list[int] | None, list[str]]:
     """Map each expected row to a row of the learner's value, or explain why that fails."""
     if opts.ignore_index:
         if len(a_index) != len(e_index):
@@ -300,7 +304,10 @@ def _compare_frame(actual: Plain, expected: Plain, opts: CompareOptions) -> Verd
                     where.append(f"{_fmt(expected['index'][i])}/{_fmt(expected['columns'][c])}")
     if wrong_cells:
         total = len(order) * len(col_pos)
-        return Verdict(False, [t("value.values", n=wrong_cells, total=total, where=t("value.values_where", where=", ".join(where)))])
+        return Verdict(
+            False,
+            [t("value.values", n=wrong_cells, total=total, where=t("value.values_where", where=", ".join(where)))],
+        )
     return Verdict(True)
 
 

@@ -23,7 +23,9 @@ from .session import Session
 STYLE = """<style>
 .kenali-ex {border-left: 4px solid #4c7ab8; padding: 4px 12px 8px 12px; margin: 6px 0; max-width: 900px;}
 .kenali-ex .widget-radio-box label, .kenali-ex .widget-checkbox label,
-.kenali-ex .widget-label-basic, .kenali-ex .widget-html-content {white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto !important; line-height: 1.4;}
+.kenali-ex .widget-label-basic, .kenali-ex .widget-html-content {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  height: auto !important; line-height: 1.4;}
 .kenali-ex .widget-radio-box {width: 100%;}
 .kenali-ex .widget-radio-box label {margin: 3px 0;}
 .kenali-fb-correct {color: #1a7f37;} .kenali-fb-partial {color: #9a6700;} .kenali-fb-wrong {color: #b42318;}
@@ -56,8 +58,12 @@ def status_line(ex: Exercise, result: Result | None) -> str:
         return t("status_line", kind=ex.kind_label, id=ex.id, status=t("status.invalid"))
     score = result.score * ex.points
     return t(
-        "status_line_scored", kind=ex.kind_label, id=ex.id, status=t(f"status.{result.status}"),
-        score=f"{score:g}", points=f"{ex.points:g}",
+        "status_line_scored",
+        kind=ex.kind_label,
+        id=ex.id,
+        status=t(f"status.{result.status}"),
+        score=f"{score:g}",
+        points=f"{ex.points:g}",
     )
 
 
@@ -73,6 +79,7 @@ def warnings_html(messages: list[str]) -> str:
 
 
 # -- inputs: one per exercise type, each turning widget state into a plain answer ----------------
+
 
 class _Input:
     widget: w.Widget
@@ -128,13 +135,19 @@ class _Multi(_Input):
 class _Assignment(_Input):
     def __init__(self, ex: Exercise, render: Callable[[str], str]):
         options = [(t("choose"), ""), *((label, key) for key, label in ex.choices.items())]
-        self.dropdowns = {item.id: w.Dropdown(options=options, value="", layout=w.Layout(width="320px"))
-                          for item in ex.items}
+        self.dropdowns = {
+            item.id: w.Dropdown(options=options, value="", layout=w.Layout(width="320px")) for item in ex.items
+        }
         self.marks = {item.id: w.HTML(layout=w.Layout(width="28px")) for item in ex.items}
         rows = [
-            w.HBox([w.HTML(md_inline(render(item.label)), layout=w.Layout(width="52%")),
-                    self.dropdowns[item.id], self.marks[item.id]],
-                   layout=w.Layout(align_items="center", border_bottom="1px solid #eee", padding="2px 0"))
+            w.HBox(
+                [
+                    w.HTML(md_inline(render(item.label)), layout=w.Layout(width="52%")),
+                    self.dropdowns[item.id],
+                    self.marks[item.id],
+                ],
+                layout=w.Layout(align_items="center", border_bottom="1px solid #eee", padding="2px 0"),
+            )
             for item in ex.items
         ]
         self.widget = w.VBox(rows)
@@ -193,6 +206,7 @@ def make_input(ex: Exercise, render: Callable[[str], str]) -> _Input:
 
 # -- the views ---------------------------------------------------------------------------------
 
+
 class _Panel(w.VBox):
     """Feedback, the hint ladder and the explanation; shared by widget and code exercises."""
 
@@ -211,8 +225,9 @@ class _Panel(w.VBox):
         self.hint_button = w.Button(description=t("button.hint"), icon="lightbulb-o")
         self.hint_button.on_click(self.show_hint)
         self.controls = w.HBox([self.hint_button])
-        super().__init__([w.HTML(STYLE), *children, self.controls, self.feedback, self.hint_html,
-                          self.explanation, self.warning])
+        super().__init__(
+            [w.HTML(STYLE), *children, self.controls, self.feedback, self.hint_html, self.explanation, self.warning]
+        )
         self.add_class("kenali-ex")
 
     def show_hint(self, _: Any = None) -> None:
@@ -237,9 +252,9 @@ class _Panel(w.VBox):
             body += f"<small>{esc(t('attempts', n=self.attempts))}</small>"
         self.feedback.value = body
         if result.attempted:
-            self.explanation.value = (
-                f"<details><summary>{esc(t('label_explanation'))}</summary>{md_inline(self.render(self.ex.explanation))}</details>"
-            )
+            summary = esc(t("label_explanation"))
+            text = md_inline(self.render(self.ex.explanation))
+            self.explanation.value = f"<details><summary>{summary}</summary>{text}</details>"
         self.warning.value = warnings_html(self.session.take_warnings())
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:

@@ -53,9 +53,14 @@ def test_broken_bank_is_reported_without_traceback(tmp_path, monkeypatch):
     clear_cache()
     try:
         run = subprocess.run(
-            [sys.executable, "-c", f"import kenali.i18n as i; from pathlib import Path; i.CONTENT_ROOT=Path({str(content)!r}); "
-             "from kenali.cli import main; raise SystemExit(main(['check']))"],
-            capture_output=True, text=True,
+            [
+                sys.executable,
+                "-c",
+                f"import kenali.i18n as i; from pathlib import Path; i.CONTENT_ROOT=Path({str(content)!r}); "
+                "from kenali.cli import main; raise SystemExit(main(['check']))",
+            ],
+            capture_output=True,
+            text=True,
         )
     finally:
         clear_cache()

@@ -117,7 +117,9 @@ def test_running_a_solution_notebook_never_writes_learner_progress(tmp_path):
     env_home = os.environ.pop("KENALI_HOME")
     os.environ["KENALI_COURSE"] = str(tmp_path)
     try:
-        NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+        NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        ).execute()
     finally:
         os.environ["KENALI_HOME"] = env_home
         os.environ.pop("KENALI_COURSE")
