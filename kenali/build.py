@@ -25,23 +25,12 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from .bank import Bank, Course, load_course
+from .i18n import t
 from .model import Exercise
 from .paths import course_root
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-HOW_TO = (
-    "**Cara mengerjakan.** Jalankan sel dari atas ke bawah (Shift+Enter). Setiap latihan muncul sebagai "
-    "widget: pilih atau isi jawabanmu, lalu tekan **Periksa**. Umpan balik langsung muncul; tombol "
-    "**Petunjuk** membuka petunjuk satu per satu, dan penjelasan terbuka setelah percobaan pertama. "
-    "Jawabanmu tersimpan otomatis, jadi aman untuk menutup buku catatan dan melanjutkan besok."
-)
-HOW_TO_CODE = (
-    "Untuk latihan kode, ganti `...` dengan kodemu, lalu jalankan selnya: `cek(...)` di baris terakhir "
-    "menilai jawabanmu. Jangan ganti nama variabel `jawaban_...`: pengajarmu menilai isinya."
-)
-
-
 def _cell_id(*parts: str) -> str:
     raw = "-".join(parts)
     return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in raw)[:64]
@@ -75,7 +64,7 @@ def _literal(value: Any) -> str:
 def exercise_markdown(ex: Exercise) -> str:
     head = f"### {ex.kind_label} {ex.id} · {ex.title}"
     if ex.uses_variants():
-        return f"{head}\n\n*Skenario latihan ini disusun khusus untukmu; bacalah di widget di bawah.*"
+        return f"{head}\n\n{t('notebook.variant_lead')}"
     return f"{head}\n\n{ex.scenario}" if ex.scenario else head
 
 
@@ -96,16 +85,13 @@ def build_notebook(bank: Bank, solved: bool) -> nbformat.NotebookNode:
     """The exercise (``solved=False``) or solution (``solved=True``) notebook of a bank, without outputs."""
     kind = "solutions" if solved else "exercises"
     has_code = any(ex.is_code for ex in bank.graded)
-    title = bank.title + (" — SOLUSI" if solved else "")
-    intro = [f"# {title}", f"*Perkiraan waktu: {bank.minutes} menit · {len(bank.graded)} latihan*"]
+    title = bank.title + (t("notebook.solution_suffix") if solved else "")
+    intro = [f"# {title}", t("notebook.time_line", minutes=bank.minutes, n=len(bank.graded))]
     if solved:
-        intro.append(
-            "> Buku catatan ini berisi jawaban lengkap untuk pengajar dan untuk belajar mandiri "
-            "*setelah* mencoba sendiri. Jawaban di sini tidak disimpan ke catatan kemajuanmu."
-        )
+        intro.append(t("notebook.solution_note"))
     if bank.intro:
         intro.append(bank.intro)
-    intro.append(HOW_TO + (" " + HOW_TO_CODE if has_code else ""))
+    intro.append(t("notebook.how_to") + (" " + t("notebook.how_to_code") if has_code else ""))
     names = ["mulai", "tampilkan", *(["cek"] if has_code else []), "ringkasan"]
     start = f'mulai("{bank.lesson}", mode="solusi")' if solved else f'mulai("{bank.lesson}")'
     cells = [
@@ -113,7 +99,7 @@ def build_notebook(bank: Bank, solved: bool) -> nbformat.NotebookNode:
         _code("start", f"from kenali import {', '.join(names)}\n\n{start}"),
     ]
     if bank.setup:
-        cells.append(_md("setup-md", "Sel berikut memuat data yang dipakai latihan-latihan di bawah."))
+        cells.append(_md("setup-md", t("notebook.setup_lead")))
         cells.append(_code("setup", bank.setup))
     section = None
     for ex in bank.graded:
@@ -121,7 +107,7 @@ def build_notebook(bank: Bank, solved: bool) -> nbformat.NotebookNode:
             section = ex.section
             cells.append(_md(f"section-{ex.id.replace('.', '-')}", f"## {section}"))
         cells.extend(_exercise_cells(ex, solved))
-    cells.append(_md("summary-md", "## Ringkasan\n\nSkor latihan di buku catatan ini:"))
+    cells.append(_md("summary-md", t("notebook.summary")))
     cells.append(_code("summary", "ringkasan()"))
     nb = new_notebook(cells=cells)
     nb.metadata.update(
@@ -269,7 +255,7 @@ def _lesson_info(path: Path) -> tuple[str, int]:
 def course_map_markdown(course: Course, root: Path) -> str:
     """The course map: every lesson and exercise notebook, linked, with estimated times."""
     banks = {b.lesson: b for b in course.banks}
-    rows = ["## Peta kursus", "", "| | Pelajaran | Waktu | Latihan | Waktu |", "|---|---|---|---|---|"]
+    rows = [t("notebook.map_title"), "", t("notebook.map_header"), "|---|---|---|---|---|"]
     total = 0
     for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         if path.name == START_NOTEBOOK:
@@ -280,16 +266,16 @@ def course_map_markdown(course: Course, root: Path) -> str:
         bank = banks.get(lesson)
         if bank:
             total += bank.minutes
-            ex = f"[{len(bank.graded)} latihan](../exercises/{bank.notebook}.ipynb)"
-            ex_time = f"{bank.minutes} menit"
+            ex = f"[{t('notebook.map_exercises', n=len(bank.graded))}](../exercises/{bank.notebook}.ipynb)"
+            ex_time = t("notebook.map_minutes", minutes=bank.minutes)
         else:
             ex, ex_time = "—", ""
-        rows.append(f"| {lesson} | [{title}]({path.name}) | {minutes} menit | {ex} | {ex_time} |")
+        lesson_time = t("notebook.map_minutes", minutes=minutes)
+        rows.append(f"| {lesson} | [{title}]({path.name}) | {lesson_time} | {ex} | {ex_time} |")
     hours, mins = divmod(total, 60)
     rows += [
         "",
-        f"Perkiraan waktu seluruh kursus: **{hours} jam {mins} menit**. "
-        "Solusi lengkap ada di folder `solutions/`; bukalah setelah kamu mencoba sendiri.",
+        t("notebook.map_total", hours=hours, minutes=mins),
     ]
     return "\n".join(rows)
 

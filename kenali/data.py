@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .i18n import t
 from .paths import data_dir
 
 
@@ -23,8 +24,8 @@ def muat(name: str, folder: Path | None = None):  # -> pandas.DataFrame
     folder = folder or data_dir()
     path = folder / f"{name}.csv"
     if not path.is_file():
-        names = ", ".join(available(folder)) or "(tidak ada)"
-        raise DataError(f"Data “{name}” tidak ditemukan di {folder}. Yang tersedia: {names}.")
+        names = ", ".join(available(folder)) or t("data.none")
+        raise DataError(t("data.missing", name=name, folder=folder, names=names))
     frame = pd.read_csv(path)
     for column in frame.columns:
         if str(column).startswith("tanggal"):
