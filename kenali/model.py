@@ -192,9 +192,9 @@ def _check_multi(ex: Exercise, answer: Any) -> Result:
     ]
     for c in ex.choices:
         if c in missed:
-            messages.append(t("feedback.multi_missed", label=ex.choices[c], message=ex.feedback[c]))
+            messages.append(t("feedback.multi_missed", label=ex.choices[c].rstrip("."), message=ex.feedback[c]))
         elif c in false_picks:
-            messages.append(t("feedback.multi_wrong_pick", label=ex.choices[c], message=ex.feedback[c]))
+            messages.append(t("feedback.multi_wrong_pick", label=ex.choices[c].rstrip("."), message=ex.feedback[c]))
     return Result("partial" if score > 0 else "wrong", score, tuple(messages), parts)
 
 
