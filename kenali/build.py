@@ -92,7 +92,7 @@ def build_notebook(bank: Bank, solved: bool) -> nbformat.NotebookNode:
     if bank.intro:
         intro.append(bank.intro)
     intro.append(t("notebook.how_to") + (" " + t("notebook.how_to_code") if has_code else ""))
-    names = ["mulai", "tampilkan", *(["cek"] if has_code else []), "ringkasan"]
+    names = ["mulai", "tampilkan", *(["cek"] if has_code else []), *(["muat"] if bank.setup else []), "ringkasan"]
     start = f'mulai("{bank.lesson}", mode="solusi")' if solved else f'mulai("{bank.lesson}")'
     cells = [
         _md("intro", "\n\n".join(intro)),
