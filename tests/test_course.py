@@ -132,3 +132,15 @@ def test_no_passage_repeats_the_source_articles():
     assert tool.is_file(), f"{tool} is missing: the course checkout must sit beside ../shared"
     run = subprocess.run([sys.executable, str(tool), str(ROOT)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-3000:]
+
+
+def test_data_generator_reproduces_the_committed_csv_files(tmp_path):
+    import shutil
+
+    shutil.copy(ROOT / "data" / "generate.py", tmp_path / "generate.py")
+    subprocess.run([sys.executable, str(tmp_path / "generate.py")], check=True, timeout=120, cwd=tmp_path)
+    committed = sorted((ROOT / "data").glob("*.csv"))
+    assert committed, "no CSV files in data/"
+    for path in committed:
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+    assert sorted(p.name for p in tmp_path.glob("*.csv")) == [p.name for p in committed]
