@@ -16,7 +16,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = {"mulai", "tampilkan", "cek", "petunjuk", "solusi", "ringkasan", "identitas", "kemajuan"}
+_API = {"mulai", "tampilkan", "cek", "petunjuk", "solusi", "ringkasan", "identitas", "kemajuan", "serahkan"}
 
 __all__ = [*sorted(_API), "muat", "__version__"]
 

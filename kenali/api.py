@@ -1,5 +1,5 @@
 """The calls a notebook makes: ``mulai``, ``tampilkan``, ``cek``, ``petunjuk``, ``solusi``,
-``ringkasan``, ``identitas``, ``kemajuan``. One short call per exercise; errors a learner can make
+``ringkasan``, ``identitas``, ``kemajuan``, ``serahkan``. One short call per exercise; errors a learner can make
 (a mistyped ID, a widget exercise answered with code) show a message, never a traceback.
 """
 
@@ -188,4 +188,37 @@ def identitas() -> w.Widget:
     box.add_class("kenali-ex")
     box.save = save  # type: ignore[attr-defined]  # for tests and scripts
     box.name_input, box.id_input, box.message = name, lid, message  # type: ignore[attr-defined]
+    return box
+
+
+def serahkan() -> w.Widget:
+    """A button that makes the file to hand in (``kenali submit``): exercise notebooks and answer records."""
+    from .grading.handin import HandinError, make_handin
+
+    s = session_mod.current()
+    button = w.Button(description=t("button.submit"), button_style="primary", icon="paper-plane")
+    message = w.HTML("")
+
+    def make(_: Any = None) -> None:
+        try:
+            handin = make_handin(home=s.store.root, course=s.course)
+        except HandinError as exc:
+            message.value = f'<div class="kenali-warn">{esc(exc)}</div>'
+            return
+        except OSError as exc:
+            error = f"{exc.filename or ''} {exc.strerror or exc}".strip()
+            message.value = f'<div class="kenali-warn">{esc(t("submit.failed", error=error))}</div>'
+            return
+        parts = [f"<p><b>{esc(t('submit.done', path=handin.path))}</b></p>"]
+        if handin.warnings:
+            items = "".join(f"<li>{esc(x)}</li>" for x in handin.warnings)
+            parts.append(f'<div class="kenali-warn">{esc(t("submit.warnings_title"))}<ul>{items}</ul></div>')
+        parts.append(f"<p>{esc(t('submit.send'))}</p>")
+        message.value = "".join(parts)
+
+    button.on_click(make)
+    box = w.VBox([w.HTML(f"{STYLE}<h4>{esc(t('submit.title'))}</h4><p>{esc(t('submit.lead'))}</p>"), button, message])
+    box.add_class("kenali-ex")
+    box.make = make  # type: ignore[attr-defined]  # for tests and scripts
+    box.button, box.message = button, message  # type: ignore[attr-defined]
     return box

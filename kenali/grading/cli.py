@@ -1,0 +1,165 @@
+"""``kenali submit`` (learner: make the hand-in) and ``kenali grade`` (instructor: grade a class).
+
+Both print one clear line for a user's mistake and exit non-zero, never a traceback. ``grade``
+shows a progress bar with an estimate of the time left on stderr and a short report on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..i18n import t
+
+
+def _err(message: str, code: int = 2) -> int:
+    print(f"kenali: error: {message}", file=sys.stderr)
+    return code
+
+
+# -- submit ---------------------------------------------------------------------------------------
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from ..bank import BankError
+    from .handin import HandinError, make_handin
+
+    try:
+        handin = make_handin(root=args.course, home=args.home, out=args.out)
+    except HandinError as exc:
+        return _err(str(exc), 1)
+    except BankError as exc:
+        return _err(str(exc), 1)
+    except OSError as exc:
+        return _err(t("submit.failed", error=f"{exc.filename or ''} {exc.strerror or exc}".strip()), 1)
+    print(t("submit.done", path=handin.path))
+    if handin.warnings:
+        print(t("submit.warnings_title"))
+        for warning in handin.warnings:
+            print(f"  - {warning}")
+    print(t("submit.send"))
+    return 0
+
+
+# -- grade ----------------------------------------------------------------------------------------
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class ProgressBar:
+    """``[########------------]  40/200  0:03 elapsed  ~0:05 left  (12 cached)`` on a terminal;
+    a line every tenth of the way when stderr is a file or a CI log."""
+
+    def __init__(self, stream: TextIO = sys.stderr, width: int = 28):
+        self.stream, self.width = stream, width
+        self.started = time.monotonic()
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.last_decile = -1
+        self.shown = False
+
+    def __call__(self, done: int, total: int, cached: int) -> None:
+        elapsed = time.monotonic() - self.started
+        graded = done - cached
+        # cached entries cost nothing: estimate from the entries actually graded
+        rate = elapsed / graded if graded else 0.0
+        left = rate * (total - done)
+        filled = int(self.width * done / total) if total else self.width
+        bar = "#" * filled + "-" * (self.width - filled)
+        line = f"[{bar}] {done:>{len(str(total))}}/{total}  {_clock(elapsed)} elapsed"
+        line += f"  ~{_clock(left)} left" if done < total and graded else ""
+        line += f"  ({cached} cached)" if cached else ""
+        if self.tty:
+            self.stream.write("\r" + line)
+            if done == total:
+                self.stream.write("\n")
+            self.stream.flush()
+            self.shown = True
+        else:
+            decile = int(10 * done / total) if total else 10
+            if decile != self.last_decile or done == total:
+                self.last_decile = decile
+                self.stream.write(line + "\n")
+                self.stream.flush()
+                self.shown = True
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from ..bank import BankError
+    from .pipeline import GradingError, grade
+    from .sandbox import Limits
+
+    submissions = Path(args.submissions)
+    out = Path(args.out) if args.out else submissions.parent / f"{submissions.name}-graded"
+    if args.workers is not None and args.workers < 1:
+        return _err("--workers must be at least 1")
+    limits = Limits(timeout=args.timeout, cell_timeout=min(args.cell_timeout, args.timeout), memory_mb=args.memory_mb)
+    bar = None if args.quiet else ProgressBar(sys.stderr)
+    try:
+        outcome = grade(submissions, out, workers=args.workers, limits=limits, only=args.only,
+                        use_cache=not args.no_cache, progress=bar)
+    except GradingError as exc:
+        return _err(str(exc))
+    except BankError as exc:
+        return _err(str(exc))
+    except OSError as exc:
+        return _err(f"{exc.filename or out}: {exc.strerror or exc}")
+    _report(outcome, sys.stdout)
+    return 0
+
+
+def _report(outcome: Any, stream: TextIO) -> None:
+    rows = outcome.rows
+    statuses = {s: sum(1 for r in rows if r["status"] == s) for s in ("ok", "check", "failed")}
+    n = outcome.entries
+    per = outcome.seconds / n * 1000 if n else 0.0
+    print(f"Graded {n} entr{'y' if n == 1 else 'ies'} ({outcome.graded} graded, {outcome.cached} unchanged "
+          f"from the last run) in {outcome.seconds:.1f} s ({per:.0f} ms each): {len(rows)} learner(s), "
+          f"{statuses['ok']} ok, {statuses['check']} to check, {statuses['failed']} failed.", file=stream)
+    for error in outcome.sandbox_errors:
+        print(f"warning: {error}", file=stream)
+    to_check = [r for r in rows if r["status"] != "ok"]
+    if to_check:
+        from .notes import english
+
+        print("\nTo check:", file=stream)
+        for row in to_check[:20]:
+            first = english(row["notes"][0]) if row["notes"] else ""
+            more = f" (+{len(row['notes']) - 1} more)" if len(row["notes"]) > 1 else ""
+            print(f"  {row['learner_id']} [{row['status']}] {first}{more}", file=stream)
+        if len(to_check) > 20:
+            print(f"  ... and {len(to_check) - 20} more: see the notes column of gradebook.csv", file=stream)
+    out_dir = outcome.out_dir
+    print(f"\nWrote {out_dir / 'gradebook.csv'}, {out_dir / 'moodle.csv'}, {out_dir / 'summary.html'} "
+          f"and {len(rows)} feedback page(s) in {out_dir / 'feedback'}", file=stream)
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``submit`` and ``grade`` on the ``kenali`` command line."""
+    p = sub.add_parser("submit", help="make the file to hand in: your exercise notebooks and answer records")
+    p.add_argument("--out", type=Path, help="where to write the hand-in (default: <course>/<learner id>-kenali.zip)")
+    p.add_argument("--course", type=Path, help="the course folder (default: found from the working directory)")
+    p.add_argument("--home", type=Path, help="the progress folder (default: KENALI_HOME or <course>/.kenali)")
+    p.set_defaults(func=cmd_submit)
+
+    p = sub.add_parser("grade", help="grade a folder of hand-ins and notebooks; write gradebook, feedback and summary",
+                       description="Grade every entry of SUBMISSIONS (hand-in zips, or folders of a learner's "
+                                   "notebooks) and write DIR/gradebook.csv, DIR/moodle.csv, "
+                                   "DIR/feedback/<learner>.html and DIR/summary.html. Running it again re-grades only "
+                                   "what changed.")
+    p.add_argument("submissions", help="folder with one entry per learner")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: SUBMISSIONS-graded beside it)")
+    p.add_argument("--workers", type=int, default=None,
+                   help=f"sandbox processes running learners' code (default: the CPU count, {os.cpu_count()})")
+    p.add_argument("--only", action="append", metavar="LESSON",
+                   help="grade only this lesson, by number or notebook name (repeatable; default: all)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds of wall clock per submission (default 60)")
+    p.add_argument("--cell-timeout", type=float, default=10.0, help="seconds per notebook cell (default 10)")
+    p.add_argument("--memory-mb", type=int, default=1024, help="memory a submission's code may use (default 1024)")
+    p.add_argument("--no-cache", action="store_true", help="re-grade every entry, even unchanged ones")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_grade)

@@ -1,0 +1,365 @@
+"""Step 6: the instructor's files, made only from graded entries (plain JSON).
+
+* ``gradebook.csv``: one row per learner: ID, name, one score column per exercise, total,
+  maximum, percentage, status (``ok`` / ``check`` / ``failed``), notes, and the graded entry;
+* ``moodle.csv``: the same totals in the shape Moodle's CSV grade import reads (map "ID number"
+  to the user's ID number, then each "Kenali ..." column to a grade item);
+* ``feedback/<learner>.html``: for the learner, per exercise their answer, the result and the
+  explanation, in the course language;
+* ``summary.html``: class analytics with plots as inline SVG: score distribution, share correct
+  per exercise, the most common wrong answer per exercise, mastery per syllabus concept, problems.
+
+Nothing here depends on the clock or on the order entries were graded in, so a re-run on the same
+folder writes byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..bank import Bank, Course
+from ..i18n import t
+from ..model import Exercise
+from . import svgplot
+from .notes import english, learner_text, note
+
+STATUSES = ("ok", "check", "failed")
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def esc(text: Any) -> str:
+    return html.escape(str(text))
+
+
+@lru_cache(maxsize=8192)
+def md_inline(text: str) -> str:
+    """Escaped text with the Markdown the banks use: **bold**, *italic*, `code`, paragraphs."""
+    out = esc(text)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    out = re.sub(r"(?<!\*)\*(?!\*)(.+?)(?<!\*)\*(?!\*)", r"<i>\1</i>", out)
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    return out.replace("\n\n", "<br><br>")
+
+
+def num(x: float) -> str:
+    """A score for a CSV cell: at most two decimals, no trailing zeros."""
+    value = round(float(x), 2)
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+
+
+def safe_name(learner_id: str) -> str:
+    """A file name for a learner: ASCII letters, digits, ``._-``; a short hash keeps changed names unique."""
+    ascii_ = unicodedata.normalize("NFKD", learner_id).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_).strip("._-")[:60] or "peserta"
+    if slug != learner_id:
+        slug += "-" + hashlib.sha1(learner_id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return slug
+
+
+def percent(row: dict[str, Any]) -> float:
+    return round(100.0 * row["total"] / row["maximum"], 1) if row["maximum"] else 0.0
+
+
+# -- rows: one per learner ----------------------------------------------------------------------
+
+def merge(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per learner: of several entries, the newest hand-in counts and the others are noted."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for res in results:
+        groups.setdefault(res["learner_id"].casefold(), []).append(res)
+    rows = []
+    for group in groups.values():
+        group.sort(key=lambda r: (r.get("created") or "", not r.get("fatal"), r["total"], r["entry"]))
+        chosen = dict(group[-1])
+        if len(group) > 1:
+            others = ", ".join(f"{r['entry']} ({num(r['total'])}/{num(r['maximum'])})" for r in group[:-1])
+            chosen["notes"] = [
+                *chosen["notes"],
+                note("duplicate_entry", n=len(group), used=chosen["entry"],
+                     used_score=f"{num(chosen['total'])}/{num(chosen['maximum'])}", others=others),
+            ]
+            if chosen["status"] == "ok":
+                chosen["status"] = "check"
+        if safe_name(chosen["learner_id"]) != chosen["learner_id"]:
+            chosen["notes"] = [*chosen["notes"], note("name_unsafe", entry=chosen["entry"],
+                                                      file=f"feedback/{safe_name(chosen['learner_id'])}.html")]
+            if chosen["status"] == "ok":
+                chosen["status"] = "check"
+        chosen["file"] = safe_name(chosen["learner_id"])
+        rows.append(chosen)
+    return sorted(rows, key=lambda r: (r["learner_id"].casefold(), r["learner_id"], r["entry"]))
+
+
+# -- CSV ----------------------------------------------------------------------------------------
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def write_gradebook(path: Path, rows: list[dict[str, Any]], exercises: list[Exercise]) -> None:
+    header = ["learner_id", "name", *(ex.id for ex in exercises), "total", "maximum", "percentage", "status",
+              "notes", "entry"]
+    body = []
+    for row in rows:
+        scores = [num(row["exercises"][ex.id]["earned"]) if ex.id in row["exercises"] else "" for ex in exercises]
+        body.append([row["learner_id"], row["name"], *scores, num(row["total"]), num(row["maximum"]),
+                     f"{percent(row):.1f}", row["status"], "; ".join(english(n) for n in row["notes"]), row["entry"]])
+    _write_csv(path, header, body)
+
+
+def write_moodle(path: Path, rows: list[dict[str, Any]], banks: list[Bank]) -> None:
+    """Moodle's CSV grade import: a user identifier column, then one column per grade item."""
+    header = ["ID number", "First name", "Last name", "Kenali total",
+              *(f"Kenali {b.lesson} {b.notebook}" for b in banks)]
+    body = []
+    for row in rows:
+        first, _, last = (row["name"] or "").partition(" ")
+        lessons = [num(sum(row["exercises"][ex.id]["earned"] for ex in b.graded if ex.id in row["exercises"]))
+                   for b in banks]
+        body.append([row["learner_id"], first, last, num(row["total"]), *lessons])
+    _write_csv(path, header, body)
+
+
+# -- feedback, for the learner -------------------------------------------------------------------
+
+_CSS = """<style>
+body {font-family: system-ui, sans-serif; max-width: 920px; margin: 2em auto; padding: 0 1em; line-height: 1.45;
+      color: #1f2328;}
+h1 {font-size: 1.6em;} h2 {border-bottom: 1px solid #ddd; padding-bottom: .2em; margin-top: 1.6em;}
+.ex {border-left: 4px solid #4c7ab8; padding: .2em 1em .6em 1em; margin: 1em 0; background: #fafbfc;}
+.ex h3 {margin: .4em 0;} .status {font-weight: 600;}
+.correct {color: #1a7f37;} .partial {color: #9a6700;} .wrong, .invalid {color: #b42318;} .unanswered {color: #57606a;}
+.notes {background: #fff4e5; border-left: 4px solid #f0a500; padding: .4em 1em;}
+pre {background: #f0f2f4; padding: .6em; overflow-x: auto; font-size: .9em;}
+table {border-collapse: collapse; margin: .4em 0; font-size: .92em;}
+td, th {border: 1px solid #d0d7de; padding: 2px 8px; text-align: right;} th {background: #f0f2f4;}
+td.l, th.l {text-align: left;} .muted {color: #57606a; font-size: .9em;}
+img {max-width: 100%;}
+</style>"""
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float):
+        return esc(f"{v:,.6g}")
+    return "—" if v is None else esc(v)
+
+
+def plain_html(plain: Any) -> str:
+    """A learner's code value as HTML: a number or text, or a (first rows of a) table."""
+    if not isinstance(plain, dict):
+        return "<i>—</i>"
+    kind = plain.get("kind")
+    more = plain.get("rows")
+    tail = f"<p class='muted'>{esc(t('grading.rows_shown', shown=len(plain.get('index', [])), rows=more))}</p>" \
+        if more else ""
+    if kind == "series":
+        name = plain.get("name")
+        head = f"<tr><th class='l'></th><th>{_cell(name) if name is not None else ''}</th></tr>"
+        body = "".join(f"<tr><th class='l'>{_cell(i)}</th><td>{_cell(v)}</td></tr>"
+                       for i, v in zip(plain["index"], plain["values"], strict=False))
+        return f"<table>{head}{body}</table>{tail}"
+    if kind == "dataframe":
+        head = "<tr><th class='l'></th>" + "".join(f"<th>{_cell(c)}</th>" for c in plain["columns"]) + "</tr>"
+        body = "".join("<tr><th class='l'>" + _cell(i) + "</th>" + "".join(f"<td>{_cell(v)}</td>" for v in row)
+                       + "</tr>" for i, row in zip(plain["index"], plain["data"], strict=False))
+        return f"<table>{head}{body}</table>{tail}"
+    from .score import plain_summary
+
+    return f"<code>{esc(plain_summary(plain, 400))}</code>"
+
+
+def _status_line(ex: Exercise, res: dict[str, Any]) -> str:
+    status = res["status"]
+    if status in {"unanswered", "invalid"}:
+        return t("status_line", kind=ex.kind_label, id=ex.id, status=t(f"status.{status}"))
+    return t("status_line_scored", kind=ex.kind_label, id=ex.id, status=t(f"status.{status}"),
+             score=num(res["earned"]), points=num(ex.points))
+
+
+def feedback_html(row: dict[str, Any], banks: list[Bank]) -> str:
+    learner = row["learner_id"]
+    total = t("grading.total", earned=num(row["total"]), maximum=num(row["maximum"]), percent=f"{percent(row):.1f}%")
+    parts = [
+        "<!DOCTYPE html>", f"<html lang='{esc(_lang())}'><head><meta charset='utf-8'>",
+        f"<title>{esc(t('grading.feedback_title'))} · {esc(learner)}</title>{_CSS}</head><body>",
+        f"<h1>{esc(t('grading.feedback_title'))}</h1>",
+        f"<p>{esc(t('grading.learner_line', name=row['name'] or '—', id=learner))}</p>",
+        f"<p><b>{esc(total)}</b></p>",
+    ]
+    if row["notes"]:
+        items = "".join(f"<li>{esc(learner_text(n))}</li>" for n in row["notes"])
+        parts.append(f"<div class='notes'><b>{esc(t('grading.notes_title'))}</b><ul>{items}</ul></div>")
+    for bank in banks:
+        graded = [ex for ex in bank.graded if ex.id in row["exercises"]]
+        earned = sum(row["exercises"][ex.id]["earned"] for ex in graded)
+        points = sum(ex.points for ex in graded)
+        parts.append(f"<h2>{esc(bank.title)} <span class='muted'>"
+                     f"{esc(t('grading.lesson_total', earned=num(earned), maximum=num(points)))}</span></h2>")
+        for ex in graded:
+            res = row["exercises"][ex.id]
+            variant = ex.variant(learner) if ex.pools else None
+            title = md_inline(ex.render(ex.title, variant))
+            parts.append(f"<div class='ex'><h3>{esc(ex.kind_label)} {esc(ex.id)} · {title}</h3>")
+            if ex.question:
+                parts.append(f"<p>{md_inline(ex.render(ex.question, variant))}</p>")
+            parts.append(f"<p class='status {esc(res['status'])}'>{esc(_status_line(ex, res))}</p>")
+            parts.append(f"<p><b>{esc(t('grading.your_answer'))}:</b> ")
+            if res.get("answer") is None:
+                parts.append(f"<i>{esc(t('grading.no_answer'))}</i></p>")
+            elif ex.is_code:
+                parts.append(f"</p>{plain_html(res['answer'])}")
+            else:
+                parts.append(f"{esc(res['answer_text'])}</p>")
+            if ex.is_code and res.get("code"):
+                parts.append(f"<details><summary>{esc(t('grading.your_code'))}</summary>"
+                             f"<pre>{esc(res['code'])}</pre></details>")
+            if res.get("attempts"):
+                parts.append(f"<p class='muted'>{esc(t('grading.attempts', n=res['attempts']))}</p>")
+            if res["messages"]:
+                parts.append("<ul>" + "".join(f"<li>{md_inline(m)}</li>" for m in res["messages"]) + "</ul>")
+            explanation = md_inline(ex.render(ex.explanation, variant))
+            parts.append(f"<p><b>{esc(t('grading.explanation'))}:</b> {explanation}</p></div>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _lang() -> str:
+    from ..i18n import lang
+
+    return lang()
+
+
+# -- summary, for the instructor ------------------------------------------------------------------
+
+def _hist_plot(percents: list[float]) -> str:
+    return svgplot.histogram(percents, list(range(0, 101, 10)), "score (%)", "learners", "Score distribution")
+
+
+def _bar_plot(labels: list[str], values: list[float], xlabel: str, horizontal: bool = False) -> str:
+    return svgplot.bars(labels, values, xlabel, xlabel, horizontal=horizontal)
+
+
+def analytics(rows: list[dict[str, Any]], course: Course, exercises: list[Exercise]) -> dict[str, Any]:
+    """The numbers behind summary.html (also handy for tests and scripts)."""
+    graded = [r for r in rows if not r["fatal"]]
+    per_ex = []
+    for ex in exercises:
+        results = [r["exercises"][ex.id] for r in graded if ex.id in r["exercises"]]
+        answered = [x for x in results if x["status"] not in {"unanswered"}]
+        correct = [x for x in results if x["status"] == "correct"]
+        wrong = Counter((x["answer_key"], x["answer_text"]) for x in results
+                        if x["status"] in {"wrong", "partial", "invalid"} and x.get("answer_key"))
+        common = wrong.most_common(1)
+        per_ex.append({
+            "id": ex.id, "title": ex.title, "type": ex.type, "points": ex.points, "learners": len(results),
+            "answered": len(answered), "correct": len(correct),
+            "correct_share": round(100.0 * len(correct) / len(results), 1) if results else 0.0,
+            "mean_score": round(100.0 * sum(x["score"] for x in results) / len(results), 1) if results else 0.0,
+            "common_wrong": common[0][0][1] if common else "", "common_wrong_count": common[0][1] if common else 0,
+        })
+    titles = {c.id: c.title for c in course.concepts}
+    mastery: dict[str, list[float]] = {}
+    for ex in exercises:
+        for cid in ex.concepts:
+            acc = mastery.setdefault(cid, [0.0, 0.0])
+            for r in graded:
+                if ex.id in r["exercises"]:
+                    acc[0] += r["exercises"][ex.id]["earned"]
+                    acc[1] += ex.points
+    concepts = [{"id": cid, "title": titles.get(cid, cid), "mastery": round(100.0 * e / p, 1) if p else 0.0}
+                for cid, (e, p) in sorted(mastery.items())]
+    percents = [percent(r) for r in graded]
+    note_counts = Counter(n["code"] for r in rows for n in r["notes"])
+    return {
+        "learners": len(rows), "graded": len(graded),
+        "mean": round(statistics.fmean(percents), 1) if percents else 0.0,
+        "median": round(statistics.median(percents), 1) if percents else 0.0,
+        "status": {s: sum(1 for r in rows if r["status"] == s) for s in STATUSES},
+        "percents": percents, "exercises": per_ex, "concepts": concepts,
+        "notes": dict(sorted(note_counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+    }
+
+
+def summary_html(rows: list[dict[str, Any]], course: Course, banks: list[Bank]) -> str:
+    exercises = [ex for b in banks for ex in b.graded]
+    a = analytics(rows, course, exercises)
+    out = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'><title>Class summary</title>", _CSS,
+           "</head><body>", "<h1>Class summary</h1>",
+           f"<p>{a['learners']} learner(s), {a['graded']} graded; mean {a['mean']:.1f}%, median {a['median']:.1f}%. "
+           f"Status: {a['status']['ok']} ok, {a['status']['check']} to check, {a['status']['failed']} failed. "
+           f"Lessons: {esc(', '.join(f'{b.lesson} {b.notebook}' for b in banks))}.</p>"]
+    if a["percents"]:
+        out += ["<h2>Score distribution</h2>", _hist_plot(a["percents"])]
+    out += ["<h2>Exercises</h2>"]
+    if a["exercises"]:
+        out.append(_bar_plot([e["id"] for e in a["exercises"]], [e["correct_share"] for e in a["exercises"]],
+                             "correct (%)"))
+    out.append("<table><tr><th class='l'>Exercise</th><th class='l'>Title</th><th class='l'>Type</th><th>Points</th>"
+               "<th>Answered</th><th>Correct</th><th>Mean score</th><th class='l'>Most common wrong answer</th></tr>")
+    for e in a["exercises"]:
+        common = f"{esc(e['common_wrong'])} <span class='muted'>({e['common_wrong_count']}×)</span>" \
+            if e["common_wrong_count"] else "—"
+        out.append(f"<tr><td class='l'>{esc(e['id'])}</td><td class='l'>{esc(e['title'])}</td>"
+                   f"<td class='l'>{esc(e['type'])}</td><td>{num(e['points'])}</td>"
+                   f"<td>{e['answered']}/{e['learners']}</td><td>{e['correct_share']:.1f}%</td>"
+                   f"<td>{e['mean_score']:.1f}%</td><td class='l'>{common}</td></tr>")
+    out.append("</table>")
+    out.append("<h2>Mastery per syllabus concept</h2>")
+    if a["concepts"]:
+        out.append(_bar_plot([c["id"] for c in a["concepts"]], [c["mastery"] for c in a["concepts"]],
+                             "points earned (%)", horizontal=True))
+    out.append("<table><tr><th class='l'>Concept</th><th class='l'>Title</th><th>Mastery</th></tr>")
+    out += [f"<tr><td class='l'>{esc(c['id'])}</td><td class='l'>{esc(c['title'])}</td>"
+            f"<td>{c['mastery']:.1f}%</td></tr>" for c in a["concepts"]]
+    out.append("</table>")
+    out.append("<h2>Problems</h2>")
+    if a["notes"]:
+        out.append("<table><tr><th class='l'>Problem</th><th>Learners</th></tr>")
+        out += [f"<tr><td class='l'>{esc(code)}</td><td>{n}</td></tr>" for code, n in a["notes"].items()]
+        out.append("</table><table><tr><th class='l'>Learner</th><th class='l'>Status</th>"
+                   "<th class='l'>Notes</th></tr>")
+        out += [f"<tr><td class='l'>{esc(r['learner_id'])}</td><td class='l'>{esc(r['status'])}</td>"
+                f"<td class='l'>{'<br>'.join(esc(english(n)) for n in r['notes'])}</td></tr>"
+                for r in rows if r["notes"]]
+        out.append("</table>")
+    else:
+        out.append("<p>None.</p>")
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+def write_all(out_dir: Path, rows: list[dict[str, Any]], course: Course, banks: list[Bank]) -> list[Path]:
+    """Write every report; returns the paths written."""
+    exercises = [ex for b in banks for ex in b.graded]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    feedback = out_dir / "feedback"
+    feedback.mkdir(exist_ok=True)
+    written = [out_dir / "gradebook.csv", out_dir / "moodle.csv", out_dir / "summary.html"]
+    write_gradebook(written[0], rows, exercises)
+    write_moodle(written[1], rows, banks)
+    keep = set()
+    for row in rows:
+        path = feedback / f"{row['file']}.html"
+        path.write_text(feedback_html(row, banks), encoding="utf-8")
+        keep.add(path.name)
+        written.append(path)
+    for stale in feedback.glob("*.html"):  # learners no longer in the folder
+        if stale.name not in keep:
+            stale.unlink()
+    written[2].write_text(summary_html(rows, course, banks), encoding="utf-8")
+    return written
