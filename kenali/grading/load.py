@@ -156,6 +156,17 @@ def _read_folder(root: Path, out: Loaded) -> None:
             out.files[rel] = content
 
 
+def _unwrap_single_zip(out: Loaded, entry: str) -> None:
+    """A folder holding nothing but one hand-in zip (as an LMS's "download all submissions" makes
+    them, one folder per learner) is graded as that zip."""
+    zips = [name for name in out.files if name.lower().endswith(".zip")]
+    gradable = [name for name in out.files if _is_notebook_path(name) or _RECORD.search(name)]
+    if len(zips) == 1 and not gradable:
+        data = out.files.pop(zips[0])
+        out.files.clear()
+        _read_zip(data, out, f"{entry}/{zips[0]}")
+
+
 def read_entry(entry: Entry) -> Loaded:
     """Read an entry's files into memory and compute its content digest."""
     out = Loaded()
@@ -165,6 +176,7 @@ def read_entry(entry: Entry) -> Loaded:
             _read_folder(entry.path, out)
             for name in sorted(out.files):
                 h.update(name.encode() + b"\0" + hashlib.sha256(out.files[name]).digest())
+            _unwrap_single_zip(out, entry.name)
         elif entry.kind in {"zip", "notebook", "other"}:
             size = entry.path.stat().st_size
             if size > MAX_TOTAL:

@@ -103,11 +103,22 @@ def merge(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # -- CSV ----------------------------------------------------------------------------------------
 
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9._-]{1,40}$")  # a valid learner ID: nothing a spreadsheet could run
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: names, notes and entry names come from learners, and a
+    leading ``=``, ``+``, ``-`` or ``@`` would make Excel or LibreOffice evaluate them as a formula."""
+    if value[:1] in {"=", "+", "-", "@", "\t", "\r"} and not _PLAIN_ID.match(value):
+        return "'" + value
+    return value
+
+
 def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(str(cell)) for cell in row] for row in rows)
     path.write_text(buf.getvalue(), encoding="utf-8")
 
 

@@ -8,7 +8,8 @@ Design
 * For each submission the worker ``os.fork()``\\ s a **child**. The child starts a new process
   group, drops to an unprivileged user when the worker runs as root, sets ``RLIMIT_AS`` (memory),
   ``RLIMIT_CPU``, ``RLIMIT_FSIZE`` and ``RLIMIT_NPROC``, points stdin/stdout/stderr at
-  ``/dev/null`` and works in a temporary copy of the course layout (``exercises/``, ``data/``).
+  ``/dev/null`` and works in a temporary copy of the course layout (``exercises/``, ``data/``);
+  where the kernel has Landlock it may change files only there and signal no process but its own.
   It runs the learner's code cells in a fresh namespace where ``cek`` and the other notebook calls
   are harmless (a stub ``kenali`` module), with every ``cek(...)`` call rewritten by the AST to an
   internal capture, so a learner who redefines ``cek`` gains nothing. Output goes to capped
@@ -149,6 +150,55 @@ def _set_limits(limits: dict[str, Any], unprivileged: bool) -> None:
             resource.setrlimit(which, value)
 
 
+def _restrict_writes(writable: list[str]) -> bool:
+    """Where the kernel has Landlock (Linux 5.13+): from now on this process and its children may create,
+    change or delete files only under ``writable`` and (Linux 6.12+) may not signal processes outside
+    themselves. The uid drop cannot always be used (a grader that is not root, or Python in ``/root``);
+    without this a learner's code could rewrite the grader's own package, the data or another learner's
+    files. Reading stays allowed. Best effort: returns False where Landlock is unavailable."""
+    import ctypes
+
+    create, add_rule, restrict = 444, 445, 446  # Landlock's syscall numbers are the same on every architecture
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        syscall = libc.syscall
+        syscall.restype = ctypes.c_long
+        abi = syscall(create, None, ctypes.c_size_t(0), ctypes.c_uint32(1))  # LANDLOCK_CREATE_RULESET_VERSION
+    except (OSError, AttributeError):
+        return False
+    if abi < 1:
+        return False
+    file_rights = 1 << 1 | (1 << 14 if abi >= 3 else 0)  # WRITE_FILE, TRUNCATE
+    rights = file_rights | sum(1 << b for b in range(4, 13)) | (1 << 13 if abi >= 2 else 0)  # REMOVE_*, MAKE_*, REFER
+
+    class Ruleset(ctypes.Structure):
+        _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
+
+    class Beneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("access", ctypes.c_uint64), ("fd", ctypes.c_int32)]
+
+    attr = Ruleset(rights, 0, 2 if abi >= 6 else 0)  # LANDLOCK_SCOPE_SIGNAL
+    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
+    ruleset = syscall(create, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return False
+    try:
+        for path in writable:
+            with contextlib.suppress(OSError):
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                try:
+                    rule = Beneath(rights if os.path.isdir(path) else file_rights, fd)
+                    syscall(add_rule, ctypes.c_int(ruleset), ctypes.c_int(1), ctypes.byref(rule), ctypes.c_uint32(0))
+                finally:
+                    os.close(fd)
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS, required to restrict oneself unprivileged
+            return False
+        return syscall(restrict, ctypes.c_int(ruleset), ctypes.c_uint32(0)) == 0
+    finally:
+        os.close(ruleset)
+
+
 _NOTEBOOK_CALLS = ("mulai", "tampilkan", "petunjuk", "solusi", "ringkasan", "identitas", "kemajuan", "serahkan")
 
 
@@ -164,16 +214,50 @@ def _stub_kenali(capture, muat) -> types.ModuleType:
     return stub
 
 
+def compile_cell(source: str, name: str = "<cell>") -> Any:
+    """A cell as a code object, IPython syntax cleaned and every ``cek(...)`` rewritten to the capture."""
+    source = clean_source(source)
+    if "cek" not in source:  # nothing to rewrite: compiling the text directly is faster
+        return compile(source, name, "exec")
+    tree = _CekRewriter().visit(ast.parse(source, filename=name))
+    return compile(ast.fix_missing_locations(tree), name, "exec")
+
+
+_COMPILED: dict[str, Any] = {}
+_PRECOMPILE_MAX_CHARS = 50_000
+
+
+def precompile(source: str) -> Any:
+    """In the worker, before it forks: the compiled cell, shared by every submission with the same cell.
+
+    Most cells of a class are identical (setup, untouched starters, the common right answer), and
+    compiling is a tenth of a notebook's run. Compiling never runs the learner's code. A cell that
+    does not compile, or is very long, is left to the child (None), which reports the error."""
+    if len(source) > _PRECOMPILE_MAX_CHARS:
+        return None
+    code = _COMPILED.get(source)
+    if code is None and source not in _COMPILED:
+        try:
+            code = compile_cell(source)
+        except Exception:
+            code = None
+        if len(_COMPILED) >= 4096:
+            _COMPILED.clear()
+        _COMPILED[source] = code
+    return code
+
+
 class _Notebook:
     """One notebook's code cells, run top to bottom in one fresh namespace (as the learner's kernel did)."""
 
     def __init__(self, k: int, nb: dict[str, Any], fd: int, plain_of: Any, muat: Any, setup: dict[str, Any],
-                 cell_timeout: float, out: _Capped):
+                 cell_timeout: float, out: _Capped, compiled: list[Any] | None = None):
         import numpy as np
         import pandas as pd
 
         self.k, self.nb, self.fd, self.plain_of, self.cell_timeout, self.out = k, nb, fd, plain_of, cell_timeout, out
         self.captures: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.compiled = compiled or []
         self.current = -1
         noop = lambda *args, **kwargs: None  # noqa: E731
         sys.modules["kenali"] = _stub_kenali(self.capture, muat)
@@ -209,12 +293,8 @@ class _Notebook:
                         "error": error, "error_kind": kind, "cell": cell})
 
     def _compile(self, i: int, source: str) -> Any:
-        name = f"<cell {i + 1}>"
-        source = clean_source(source)
-        if "cek" not in source:  # nothing to rewrite: compiling the text directly is faster
-            return compile(source, name, "exec")
-        tree = _CekRewriter().visit(ast.parse(source, filename=name))
-        return compile(ast.fix_missing_locations(tree), name, "exec")
+        code = self.compiled[i] if i < len(self.compiled) else None
+        return code if code is not None else compile_cell(source, f"<cell {i + 1}>")
 
     def run_cell(self, i: int, source: str) -> None:
         self.current = i
@@ -324,7 +404,8 @@ class _Shared:
         return intact
 
 
-def _child(state: dict[str, Any], job: dict[str, Any], fd: int, workdir: Path, uid: int | None) -> None:
+def _child(state: dict[str, Any], job: dict[str, Any], fd: int, workdir: Path, uid: int | None,
+           compiled: list[list[Any]]) -> None:
     """Run one submission's notebooks; stream JSON lines to ``fd``. Never returns."""
     from ..data import muat as real_muat
     from ..values import to_plain
@@ -361,6 +442,9 @@ def _child(state: dict[str, Any], job: dict[str, Any], fd: int, workdir: Path, u
         os.setgid(uid)
         os.setuid(uid)
     _set_limits(limits, unprivileged=uid is not None)
+    (workdir / "tmp").mkdir(exist_ok=True)
+    os.environ["TMPDIR"] = tempfile.tempdir = str(workdir / "tmp")
+    _restrict_writes([str(workdir), os.devnull])
 
     cell_timeout = float(limits["cell_timeout"])
     answer_cap = int(limits["answer_bytes"])
@@ -396,7 +480,8 @@ def _child(state: dict[str, Any], job: dict[str, Any], fd: int, workdir: Path, u
         return real_muat(name, Path(folder) if folder is not None else workdir / "data")
 
     for k, nb in enumerate(job["notebooks"]):
-        _Notebook(k, nb, fd, plain_of, muat, state["namespaces"].get(nb["bank"], {}), cell_timeout, out).run()
+        _Notebook(k, nb, fd, plain_of, muat, state["namespaces"].get(nb["bank"], {}), cell_timeout, out,
+                  compiled[k] if k < len(compiled) else None).run()
     _send(fd, {"t": "done", "output_chars": counter[0], "output_cap": int(limits["output_bytes"])})
     os._exit(0)
 
@@ -477,13 +562,14 @@ def _reap() -> None:
 def _run_job(state: dict[str, Any], job: dict[str, Any], root: Path, uid: int | None) -> tuple[dict[str, Any], bytes]:
     limits = job["limits"]
     workdir = root / f"job-{job['job']}"
-    r, w = os.pipe()
     started = time.monotonic()
+    compiled = [[precompile(source) for source in nb["cells"]] for nb in job["notebooks"]]
+    r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
         try:
             os.close(r)
-            _child(state, job, w, workdir, uid)
+            _child(state, job, w, workdir, uid, compiled)
         except BaseException as exc:
             import traceback
 
