@@ -31,7 +31,7 @@ def content_dir(language: str | None = None) -> Path:
 def _catalogue(language: str) -> dict[str, Any]:
     path = content_dir(language) / "messages.yaml"
     with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def t(key: str, /, **fields: Any) -> str:
