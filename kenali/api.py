@@ -196,7 +196,8 @@ def serahkan() -> w.Widget:
     from .grading.handin import HandinError, make_handin
 
     s = session_mod.current()
-    button = w.Button(description=t("button.submit"), button_style="primary", icon="paper-plane")
+    button = w.Button(description=t("button.submit"), button_style="primary", icon="paper-plane",
+                      layout=w.Layout(width="auto"))
     message = w.HTML("")
 
     def make(_: Any = None) -> None:

@@ -74,6 +74,13 @@ def feedback_html(result: Result, render: Callable[[str], str] = str) -> str:
     return f'<div class="{css}"><b>{md_inline(head)}</b>{f"<ul>{items}</ul>" if items else ""}</div>'
 
 
+def mark_html(right: bool) -> str:
+    """The mark beside one actor or term: a coloured ✓ or ✗. Plain glyphs, not emoji: emoji need a
+    colour-emoji font, which many Linux browsers lack (they show an empty box instead)."""
+    css, glyph, status = ("kenali-fb-correct", "✓", "correct") if right else ("kenali-fb-wrong", "✗", "wrong")
+    return f'<b class="{css}" title="{esc(t(f"status.{status}"))}">{glyph}</b>'
+
+
 def warnings_html(messages: list[str]) -> str:
     return "".join(f'<div class="kenali-warn">{esc(m)}</div>' for m in messages)
 
@@ -164,7 +171,7 @@ class _Assignment(_Input):
 
     def show_parts(self, parts: dict[str, bool]) -> None:
         for item, mark in self.marks.items():
-            mark.value = "" if item not in parts else ("✅" if parts[item] else "❌")
+            mark.value = "" if item not in parts else mark_html(parts[item])
 
     def observe(self, callback: Callable[[], None]) -> None:
         for dd in self.dropdowns.values():
@@ -249,7 +256,10 @@ class _Panel(w.VBox):
         if restored_at:
             body = f"<i>{esc(t('restored', when=restored_at))}</i>" + body
         if self.attempts:
-            body += f"<small>{esc(t('attempts', n=self.attempts))}</small>"
+            line = t("attempts", n=self.attempts)
+            if result.status not in {"unanswered", "invalid"}:
+                line += " · " + t("points", score=f"{result.score * self.ex.points:g}", points=f"{self.ex.points:g}")
+            body += f"<small>{esc(line)}</small>"
         self.feedback.value = body
         if result.attempted:
             summary = esc(t("label_explanation"))

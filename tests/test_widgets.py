@@ -9,7 +9,7 @@ from kenali import api
 from kenali import session as session_mod
 from kenali.session import Session
 from kenali.store import Store
-from kenali.widgets import CodeResultView, ExerciseView
+from kenali.widgets import CodeResultView, ExerciseView, mark_html
 
 
 @pytest.fixture
@@ -41,9 +41,10 @@ def test_single_choice_wrong_then_hint_then_right(session):
     assert "Petunjuk 1 dari 2" in v.hint_html.value and "Petunjuk 2" not in v.hint_html.value
     v.hint_button.click()
     assert "Petunjuk 2 dari 2" in v.hint_html.value and v.hint_button.disabled
+    assert "Percobaan ke-1 · 0/1 poin" in v.feedback.value
     v.input.radio.value = "b"
     v.check_button.click()
-    assert "Benar" in v.feedback.value
+    assert "Benar" in v.feedback.value and "Percobaan ke-2 · 1/1 poin" in v.feedback.value
     assert plain(v) == "Latihan 9.1 · benar · 1/1 poin"
     attempts = session.store.attempts("9.1")
     assert [a["status"] for a in attempts] == ["wrong", "correct"]
@@ -65,7 +66,7 @@ def test_role_assignment_marks_each_actor(session):
     v.check_button.click()
     assert "Sebagian benar: 1 dari 3" in v.feedback.value
     assert "Ibu tidak memakai aplikasinya." in v.feedback.value
-    assert v.input.marks["ibu"].value == "❌" and v.input.marks["anak"].value == "✅"
+    assert v.input.marks["ibu"].value == mark_html(False) and v.input.marks["anak"].value == mark_html(True)
     assert plain(v) == "Latihan 9.3 · sebagian benar · 1/3 poin"
     dd["ibu"].value = "customer"  # changing an answer clears the stale marks
     assert v.input.marks["anak"].value == ""
@@ -100,7 +101,7 @@ def test_answer_and_result_survive_a_kernel_restart(session, fixture_course):
     assert "Jawaban terakhirmu dimuat kembali" in restored.feedback.value
     assert "Sebagian benar" in restored.feedback.value
     assert plain(restored) == "Latihan 9.3 · sebagian benar · 1/3 poin"
-    assert restored.input.marks["ibu"].value == "✅"
+    assert restored.input.marks["ibu"].value == mark_html(True)
 
 
 def test_solution_mode_prefills_and_never_writes_the_learner_store(fixture_course, tmp_path):

@@ -1,0 +1,1 @@
+"""End-to-end tests: learners' stories in JupyterLab, driven in Chromium."""
