@@ -407,6 +407,7 @@ class _Shared:
 def _child(state: dict[str, Any], job: dict[str, Any], fd: int, workdir: Path, uid: int | None,
            compiled: list[list[Any]]) -> None:
     """Run one submission's notebooks; stream JSON lines to ``fd``. Never returns."""
+    began = time.monotonic()
     from ..data import muat as real_muat
     from ..values import to_plain
 
@@ -479,10 +480,12 @@ def _child(state: dict[str, Any], job: dict[str, Any], fd: int, workdir: Path, u
             return cached[name].copy()
         return real_muat(name, Path(folder) if folder is not None else workdir / "data")
 
+    ready = time.monotonic()
     for k, nb in enumerate(job["notebooks"]):
         _Notebook(k, nb, fd, plain_of, muat, state["namespaces"].get(nb["bank"], {}), cell_timeout, out,
                   compiled[k] if k < len(compiled) else None).run()
-    _send(fd, {"t": "done", "output_chars": counter[0], "output_cap": int(limits["output_bytes"])})
+    _send(fd, {"t": "done", "output_chars": counter[0], "output_cap": int(limits["output_bytes"]),
+               "setup_ms": round((ready - began) * 1000, 1), "run_ms": round((time.monotonic() - ready) * 1000, 1)})
     os._exit(0)
 
 
@@ -538,8 +541,8 @@ def _prewarm(init: dict[str, Any]) -> dict[str, Any]:
                 ns = {k: (v.copy() if isinstance(v, pd.DataFrame | pd.Series) else v) for k, v in ns.items()}
                 with contextlib.suppress(Exception):
                     exec(compile(clean_source(source), "<warm-up>", "exec"), ns)
-                    for value in list(ns.values()):
-                        if isinstance(value, pd.DataFrame | pd.Series | int | float):
+                    for name, value in list(ns.items()):
+                        if name.startswith("jawaban"):  # the answers only: converting the data costs seconds
                             to_plain(value)
                 del ns
     import gc
@@ -794,11 +797,13 @@ def can_drop_privileges() -> bool:
     (otherwise a learner's ``import statistics`` would fail for no fault of theirs)."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return False
-    import pandas
+    import importlib.util
 
     from .. import __file__ as kenali_file
 
-    return all(_world_readable(Path(p)) for p in (os.__file__, resource.__file__, pandas.__file__, kenali_file))
+    spec = importlib.util.find_spec("pandas")  # found, not imported: the workers should start at once
+    pandas_file = spec.origin if spec and spec.origin else os.__file__
+    return all(_world_readable(Path(p)) for p in (os.__file__, resource.__file__, pandas_file, kenali_file))
 
 
 class Pool:
