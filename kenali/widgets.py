@@ -9,7 +9,6 @@ compares and what a notebook shows before its widgets are rendered.
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import ipywidgets as w
 
 from .i18n import t
+from .markup import esc, md_inline
 from .model import Exercise, Result
 from .session import Session
 
@@ -36,19 +36,6 @@ STYLE = """<style>
 _FULL = w.Layout(width="100%")
 
 
-def esc(text: str) -> str:
-    return html.escape(str(text))
-
-
-def md_inline(text: str) -> str:
-    """Escape text and keep the two Markdown marks authors use in questions: **bold** and *italic*."""
-    import re
-
-    out = esc(text)
-    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
-    out = re.sub(r"(?<!\*)\*(?!\*)(.+?)(?<!\*)\*(?!\*)", r"<i>\1</i>", out)
-    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
-    return out.replace("\n\n", "<br><br>")
 
 
 def status_line(ex: Exercise, result: Result | None) -> str:

@@ -17,18 +17,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import html
 import io
 import re
 import statistics
 import unicodedata
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..bank import Bank, Course
 from ..i18n import t
+from ..markup import esc, md_inline
 from ..model import Exercise
 from . import svgplot
 from .notes import english, learner_text, note
@@ -37,20 +36,6 @@ STATUSES = ("ok", "check", "failed")
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-def esc(text: Any) -> str:
-    return html.escape(str(text))
-
-
-@lru_cache(maxsize=8192)
-def md_inline(text: str) -> str:
-    """Escaped text with the Markdown the banks use: **bold**, *italic*, `code`, paragraphs."""
-    out = esc(text)
-    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
-    out = re.sub(r"(?<!\*)\*(?!\*)(.+?)(?<!\*)\*(?!\*)", r"<i>\1</i>", out)
-    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
-    return out.replace("\n\n", "<br><br>")
-
 
 def num(x: float) -> str:
     """A score for a CSV cell: at most two decimals, no trailing zeros."""
