@@ -98,6 +98,15 @@ def solusi(exercise_id: str) -> w.Widget:
     )
 
 
+def _summary_lines(rows: list[dict[str, Any]]) -> str:
+    """One line per lesson: done, correct, score (the plain text of the progress views)."""
+    return "\n".join(
+        t("progress.summary", title=r["title"], done=r["done"], total=r["total"], correct=r["correct"],
+          score=f"{r['score']:g}", points=f"{r['points']:g}")
+        for r in rows
+    )
+
+
 def kemajuan() -> w.Widget:
     """The progress overview: per lesson, exercises done, correct and score."""
     s = session_mod.current()
@@ -119,18 +128,7 @@ def kemajuan() -> w.Widget:
         f"<table class='kenali-progress'><tr>{head}</tr>{body}</table>{note}"
         f"{warnings_html(s.take_warnings())}</div>"
     )
-    plain = "\n".join(
-        t(
-            "progress.summary",
-            title=r["title"],
-            done=r["done"],
-            total=r["total"],
-            correct=r["correct"],
-            score=f"{r['score']:g}",
-            points=f"{r['points']:g}",
-        )
-        for r in rows
-    )
+    plain = _summary_lines(rows)
     return PlainHTML(html, plain)
 
 
@@ -139,18 +137,7 @@ def ringkasan(lesson: str | None = None) -> w.Widget:
     s = session_mod.current()
     lesson = lesson or s.lesson
     rows = [r for r in s.progress() if lesson in (None, r["lesson"])]
-    plain = "\n".join(
-        t(
-            "progress.summary",
-            title=r["title"],
-            done=r["done"],
-            total=r["total"],
-            correct=r["correct"],
-            score=f"{r['score']:g}",
-            points=f"{r['points']:g}",
-        )
-        for r in rows
-    )
+    plain = _summary_lines(rows)
     return PlainHTML(f"{STYLE}<div class='kenali-ex'>{md_inline(plain)}</div>", plain)
 
 
