@@ -162,6 +162,33 @@ def test_progress_bar_on_a_log_prints_a_line_per_tenth():
     assert "left" in lines[len(lines) // 2] and "left" not in lines[-1]
 
 
+def test_grade_report_counts_learners_per_problem_and_lists_what_was_not_graded():
+    from types import SimpleNamespace
+
+    from kenali.grading.cli import _report
+    from kenali.grading.notes import note
+
+    missing = [note("notebook_missing", notebook="01_x", lesson="01"),
+               note("notebook_missing", notebook="02_y", lesson="02")]
+    rows = [
+        {"learner_id": "ani", "entry": "ani-kenali.zip", "status": "check", "notes": missing},
+        {"learner_id": "budi", "entry": "budi-kenali.zip", "status": "check", "notes": missing[:1]},
+        {"learner_id": "x", "entry": "catatan.txt", "status": "failed",
+         "notes": [note("not_handin", entry="catatan.txt")]},
+        {"learner_id": "eko", "entry": "eko-kenali.zip", "status": "ok", "notes": []},
+    ]
+    outcome = SimpleNamespace(rows=rows, entries=4, graded=3, cached=1, seconds=2.0, sandbox_errors=[],
+                              out_dir=Path("nilai"))
+    stream = io.StringIO()
+    _report(outcome, stream)
+    text = stream.getvalue()
+    assert "Graded 4 entries (3 graded, 1 unchanged from the last run)" in text
+    assert "1 ok, 2 to check, 1 failed" in text
+    assert "     2  notebook_missing" in text and "     1  not_handin" in text  # learners, not notes
+    assert "Not graded:\n  catatan.txt: catatan.txt is neither a hand-in" in text
+    assert "ani" not in text.split("Not graded:")[1]
+
+
 def _lab_notebook(root: Path, answers: dict[str, str]) -> None:
     """Fill code answer cells of the learner's copy of the data-lab notebook."""
     path = root / "exercises" / "05_lab_data.ipynb"

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -122,17 +123,20 @@ def _report(outcome: Any, stream: TextIO) -> None:
           f"{statuses['ok']} ok, {statuses['check']} to check, {statuses['failed']} failed.", file=stream)
     for error in outcome.sandbox_errors:
         print(f"warning: {error}", file=stream)
-    to_check = [r for r in rows if r["status"] != "ok"]
-    if to_check:
+    counts = Counter(code for r in rows for code in {n["code"] for n in r["notes"]})
+    if counts:
+        print("\nProblems (learners affected; each row's notes column says more):", file=stream)
+        for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            print(f"  {n:>4}  {code}", file=stream)
+    failed = [r for r in rows if r["status"] == "failed"]
+    if failed:
         from .notes import english
 
-        print("\nTo check:", file=stream)
-        for row in to_check[:20]:
-            first = english(row["notes"][0]) if row["notes"] else ""
-            more = f" (+{len(row['notes']) - 1} more)" if len(row["notes"]) > 1 else ""
-            print(f"  {row['learner_id']} [{row['status']}] {first}{more}", file=stream)
-        if len(to_check) > 20:
-            print(f"  ... and {len(to_check) - 20} more: see the notes column of gradebook.csv", file=stream)
+        print("\nNot graded:", file=stream)
+        for row in failed[:20]:
+            print(f"  {row['entry']}: {english(row['notes'][0]) if row['notes'] else 'nothing to grade'}", file=stream)
+        if len(failed) > 20:
+            print(f"  ... and {len(failed) - 20} more", file=stream)
     out_dir = outcome.out_dir
     print(f"\nWrote {out_dir / 'gradebook.csv'}, {out_dir / 'moodle.csv'}, {out_dir / 'summary.html'} "
           f"and {len(rows)} feedback page(s) in {out_dir / 'feedback'}", file=stream)

@@ -50,6 +50,7 @@ from typing import Any
 from .source import clean_source
 
 HIDDEN_CEK = "__kenali_cek__"
+_PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent
 PROTOCOL = 1
 _SANDBOX_UID_BASE = 61000  # per-slot unprivileged uids when the grader runs as root
 
@@ -721,6 +722,8 @@ class _Worker:
         env = {**os.environ, "KENALI_DATA": str(self.pool.data_dir), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1", "KENALI_HOME": str(self.pool.workdir / "home")}
+        # the workers run this very copy of kenali, whichever one `pip install` registered last
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_PARENT), os.environ.get("PYTHONPATH")) if p)
         debug = os.environ.get("KENALI_GRADE_DEBUG")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kenali.grading.sandbox"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
