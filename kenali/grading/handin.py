@@ -25,7 +25,7 @@ from pathlib import Path
 from .. import __version__
 from .. import learner as learner_mod
 from ..bank import Course, load_course
-from ..i18n import t
+from ..i18n import lang, t
 from ..paths import course_root, progress_home
 from ..store import Store
 
@@ -141,7 +141,7 @@ def make_handin(root: Path | None = None, home: Path | None = None, out: Path | 
         "learner": {"id": who.id, "name": who.name},
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "kenali_version": __version__,
-        "language": course_language(),
+        "language": lang(),
         "banks": {b.path.name: _sha(b.path.read_bytes()) for b in course.banks},
         "notebooks": notebooks,
         "records": sum(1 for n in files if n.startswith("progress/attempts/")),
@@ -151,12 +151,6 @@ def make_handin(root: Path | None = None, home: Path | None = None, out: Path | 
         out = default_path(out, who.id)
     _write_zip(out, {"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=2).encode(), **files})
     return Handin(out, who.id, who.name, sorted(notebooks), manifest["records"], warnings)
-
-
-def course_language() -> str:
-    from ..i18n import lang
-
-    return lang()
 
 
 def _write_zip(out: Path, files: dict[str, bytes]) -> None:
