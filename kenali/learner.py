@@ -6,11 +6,13 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .i18n import t
+from .store import fsync_dir
 
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
 
@@ -36,24 +38,60 @@ def validate(name: str, learner_id: str) -> Learner:
     return Learner(name, learner_id)
 
 
+_MAX_BYTES = 64 * 1024
+
+
+def _parse(data: bytes) -> Learner:
+    """The learner in the bytes of ``learner.json``; ``ValueError`` when they hold none."""
+    if len(data) > _MAX_BYTES:
+        raise ValueError("too large")
+    try:
+        raw = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(str(exc)) from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not isinstance(raw.get("id"), str):
+        raise ValueError("not a learner file")
+    return validate(raw["name"], raw["id"])
+
+
 def load(home: Path) -> tuple[Learner | None, str | None]:
-    """The saved learner, and a warning when the file was unreadable (it is then backed up)."""
+    """The saved learner, and a warning when the file could not be read or is damaged.
+
+    A file that cannot be read now (an I/O or permission error, a network home timing out) is
+    left alone; only a file whose content was read and is not a learner is moved aside (backed up).
+    """
     path = home / "learner.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return validate(data["name"], data["id"]), None
+        with path.open("rb") as fh:
+            data = fh.read(_MAX_BYTES + 1)
     except FileNotFoundError:
         return None, None
-    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        backup = path.with_name(f"learner.rusak-{int(time.time())}.json")
-        with contextlib.suppress(OSError):
-            os.replace(path, backup)
-        return None, t("store.corrupt", n=1, backup=backup)
+    except OSError as exc:
+        return None, t("store.learner_unreadable", path=path, error=exc.strerror or exc)
+    try:
+        return _parse(data), None
+    except ValueError:  # (LearnerError is a ValueError)
+        pass
+    backup = path.with_name(f"learner.rusak-{time.time_ns()}.json")
+    with contextlib.suppress(OSError):
+        os.replace(path, backup)
+        fsync_dir(home)
+    return None, t("store.learner_corrupt", backup=backup)
 
 
 def save(home: Path, learner: Learner) -> None:
-    """Write the identity atomically (temporary file, then rename)."""
+    """Write the identity durably: a temporary file, fsync'ed, renamed into place, folder fsync'ed."""
     home.mkdir(parents=True, exist_ok=True)
-    tmp = home / f".tmp-learner-{os.getpid()}.json"
-    tmp.write_text(json.dumps({"name": learner.name, "id": learner.id}, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, home / "learner.json")
+    tmp = home / f".tmp-learner-{os.getpid()}-{secrets.token_hex(4)}.json"
+    payload = json.dumps({"name": learner.name, "id": learner.id}, ensure_ascii=False).encode("utf-8")
+    try:
+        with tmp.open("xb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, home / "learner.json")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    fsync_dir(home)

@@ -7,16 +7,19 @@ function :func:`kenali.model.check` and writes the record. Solution notebooks us
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from . import learner as learner_mod
+from . import records as records_mod
 from .bank import Course, load_course
 from .i18n import t
 from .keys import KeyError_, expected_for
 from .model import Exercise, Result, check
 from .paths import progress_home
+from .records import MAX_ANSWER_BYTES, RecordTooLarge
 from .store import MemoryStore, Store
 
 Mode = Literal["belajar", "solusi"]
@@ -31,6 +34,14 @@ def check_answer(ex: Exercise, answer: Any, language: str | None = None) -> Resu
             return Result("invalid", 0.0, (t("value.cannot_compute_key", error=exc),))
         return check(ex, answer, expected=expected, mistakes=mistakes)
     return check(ex, answer)
+
+
+def _same(recorded: Any, answer: Any) -> bool:
+    """Whether ``answer`` is the answer ``recorded`` (compared as it would be written, in JSON)."""
+    try:
+        return json.dumps(answer, sort_keys=True) == json.dumps(recorded, sort_keys=True)
+    except (TypeError, ValueError):
+        return False
 
 
 class Session:
@@ -59,14 +70,24 @@ class Session:
         return self.course.exercise(str(exercise_id))
 
     def latest(self, ex: Exercise) -> dict[str, Any] | None:
+        """The newest record of ``ex``; an answer the exercise's input cannot show is left out, with a message."""
         record = self.store.latest(ex.id)
         self.warnings.extend(self.store.take_warnings())
+        if record is not None and not records_mod.answer_fits(ex.type, record.get("answer")):
+            self.warnings.append(t("store.answer_shape", id=ex.id))
+            record = {**record, "answer": None}
         return record
 
     def submit(self, ex: Exercise, answer: Any, hints_used: int = 0) -> tuple[Result, dict[str, Any]]:
-        """Check an answer and record it. A store that cannot be written costs a warning, never the answer."""
+        """Check an answer and record it. A store that cannot be written costs a warning, never the answer.
+
+        Checking again the answer already recorded last, with the same verdict, is not a new
+        attempt: nothing is written and the latest record is returned.
+        """
         result = check_answer(ex, answer)
-        previous = len(self.store.attempts(ex.id))
+        latest = self.store.latest(ex.id)
+        self.warnings.extend(self.store.take_warnings())
+        attempts = int(latest["attempt"]) if latest else 0
         record = {
             "exercise": ex.id,
             "lesson": ex.lesson,
@@ -75,17 +96,22 @@ class Session:
             "status": result.status,
             "score": round(result.score, 6),
             "points": ex.points,
-            "attempt": previous + 1,
+            "attempt": attempts + 1,
             "hints": hints_used,
             "ts": time.time(),
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
             "mode": self.mode,
         }
-        if result.status != "unanswered":
-            try:
-                self.store.record(record)
-            except OSError as exc:
-                self.warnings.append(t("store.unwritable", path=self.store.root, error=exc.strerror or exc))
+        if result.status == "unanswered":
+            return result, record
+        if latest is not None and latest["status"] == result.status and _same(latest.get("answer"), answer):
+            return result, dict(latest)
+        try:
+            self.store.record(record)
+        except RecordTooLarge as exc:
+            self.warnings.append(t("store.too_big", size=-(-exc.size // 1024), limit=MAX_ANSWER_BYTES // 1024))
+        except OSError as exc:
+            self.warnings.append(t("store.unwritable", path=self.store.root, error=exc.strerror or exc))
         return result, record
 
     def take_warnings(self) -> list[str]:
@@ -104,10 +130,10 @@ class Session:
             for ex in bank.graded:
                 points += ex.points
                 rec = latest.get(ex.id)
-                if rec and rec.get("status") not in {"unanswered", "invalid"}:
+                if rec and rec["status"] not in {"unanswered", "invalid"}:
                     done += 1
-                    correct += rec.get("status") == "correct"
-                    score += float(rec.get("score", 0)) * ex.points
+                    correct += rec["status"] == "correct"
+                    score += rec["score"] * ex.points
             rows.append(
                 {
                     "lesson": bank.lesson,

@@ -24,6 +24,7 @@ from typing import Any
 from .. import __version__
 from ..bank import Bank, Course
 from ..model import Exercise
+from ..store import sort_records
 from .load import NotebookFile, Submission
 from .notes import Note, note
 from .source import clean_source
@@ -252,12 +253,7 @@ def _latest(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     by_ex: dict[str, list[dict[str, Any]]] = {}
     for rec in records:
         by_ex.setdefault(rec["exercise"], []).append(rec)
-
-    def key(rec: dict[str, Any]) -> tuple:
-        ts = rec.get("ts")
-        return (float(ts) if isinstance(ts, int | float) and not isinstance(ts, bool) else 0.0, str(rec.get("_file")))
-
-    return {k: sorted(v, key=key) for k, v in by_ex.items()}
+    return {k: sort_records(v) for k, v in by_ex.items()}
 
 
 def plan(sub: Submission, course: Course, banks: list[Bank], bank_hashes: dict[str, str]) -> Plan:

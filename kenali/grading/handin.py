@@ -27,7 +27,7 @@ from .. import learner as learner_mod
 from ..bank import Course, load_course
 from ..i18n import lang, t
 from ..paths import course_root, progress_home
-from ..store import Store
+from ..store import Store, sort_records
 
 MANIFEST_FORMAT = 1
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -90,9 +90,10 @@ def make_handin(root: Path | None = None, home: Path | None = None, out: Path | 
     # Code answers live in the notebook itself: a code check newer than the saved file means the
     # learner's latest code may not be in it. (Widget answers live in the records, saved or not.)
     code_ids = {ex.id: b.lesson for b in course.banks for ex in b.graded if ex.is_code}
+    last = {str(rec.get("exercise")): rec for rec in sort_records(records)}  # each exercise's last check
     latest_ts: dict[str, float] = {}
-    for rec in records:
-        ts, lesson = rec.get("ts"), code_ids.get(str(rec.get("exercise")))
+    for exercise_id, rec in last.items():
+        ts, lesson = rec.get("ts"), code_ids.get(exercise_id)
         if isinstance(ts, int | float) and lesson is not None:
             latest_ts[lesson] = max(latest_ts.get(lesson, 0.0), float(ts))
 
