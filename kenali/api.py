@@ -12,9 +12,12 @@ import ipywidgets as w
 from . import learner as learner_mod
 from . import session as session_mod
 from .i18n import t
+from .present import feedback as fb
+from .present.css import STYLE
+from .present.text import esc, filler
 from .session import Mode
 from .values import to_plain
-from .widgets import STYLE, CodeResultView, ExerciseView, PlainHTML, esc, md_inline, message_view, warnings_html
+from .widgets import CodeResultView, ExerciseView, PlainHTML, message_view, warnings_html
 
 
 def _find(exercise_id: Any):
@@ -72,64 +75,29 @@ def petunjuk(exercise_id: str) -> w.Widget:
     shown = getattr(s, "_hints", {})
     shown[ex.id] = min(shown.get(ex.id, 0) + 1, len(ex.hints))
     s._hints = shown  # type: ignore[attr-defined]
-    items = "".join(
-        f"<li><b>{esc(t('label_hint', n=i + 1, total=len(ex.hints)))}:</b> {md_inline(h)}</li>"
-        for i, h in enumerate(ex.hints[: shown[ex.id]])
-    )
-    plain = "\n".join(
-        f"{t('label_hint', n=i + 1, total=len(ex.hints))}: {h}" for i, h in enumerate(ex.hints[: shown[ex.id]])
-    )
-    return PlainHTML(f"{STYLE}<ul>{items}</ul>", plain)
+    fill = filler(ex, s.learner_id)
+    return PlainHTML(f"{STYLE}{fb.hints_html(ex, shown[ex.id], fill)}", fb.hints_plain(ex, shown[ex.id], fill))
 
 
 def solusi(exercise_id: str) -> w.Widget:
     """Show the worked solution: the key (or solution code) and the explanation."""
-    _s, ex = _find(exercise_id)
+    s, ex = _find(exercise_id)
     if ex is None:
         return message_view(t("errors.unknown_exercise", id=exercise_id))
-    if ex.is_code:
-        body = f"<pre>{esc(ex.solution or '')}</pre>"
-    else:
-        body = f"<p>{esc(t('solution.key', key=ex.describe(ex.correct_answer())))}</p>"
-    return PlainHTML(
-        f"{STYLE}<div class='kenali-ex'><h4>{esc(t('solution.title', id=ex.id))}</h4>{body}"
-        f"<p>{md_inline(ex.explanation)}</p></div>",
-        t("solution.title", id=ex.id),
-    )
+    return PlainHTML(f"{STYLE}{fb.solution_html(ex, filler(ex, s.learner_id))}", t("solution.title", id=ex.id))
 
 
 def _summary_lines(rows: list[dict[str, Any]]) -> str:
     """One line per lesson: done, correct, score (the plain text of the progress views)."""
-    return "\n".join(
-        t("progress.summary", title=r["title"], done=r["done"], total=r["total"], correct=r["correct"],
-          score=f"{r['score']:g}", points=f"{r['points']:g}")
-        for r in rows
-    )
+    return fb.summary_lines(rows)
 
 
 def kemajuan() -> w.Widget:
     """The progress overview: per lesson, exercises done, correct and score."""
     s = session_mod.current()
     rows = s.progress()
-    head = "".join(f"<th>{esc(t(f'progress.{k}'))}</th>" for k in ("lesson", "done", "correct", "score"))
-    body = "".join(
-        f"<tr><td>{esc(r['title'])}</td><td>{r['done']}/{r['total']}</td><td>{r['correct']}</td>"
-        f"<td>{r['score']:g}/{r['points']:g}</td></tr>"
-        for r in rows
-    )
-    total = {k: sum(r[k] for r in rows) for k in ("done", "total", "correct", "score", "points")}
-    body += (
-        f"<tr style='font-weight:bold'><td>{esc(t('progress.total'))}</td><td>{total['done']}/{total['total']}</td>"
-        f"<td>{total['correct']}</td><td>{total['score']:g}/{total['points']:g}</td></tr>"
-    )
-    note = "" if total["done"] else f"<p>{esc(t('progress.empty'))}</p>"
-    html = (
-        f"{STYLE}<div class='kenali-ex'><h4>{esc(t('progress.title'))}</h4>"
-        f"<table class='kenali-progress'><tr>{head}</tr>{body}</table>{note}"
-        f"{warnings_html(s.take_warnings())}</div>"
-    )
-    plain = _summary_lines(rows)
-    return PlainHTML(html, plain)
+    html = f"{STYLE}<div class='kenali-ex'>{fb.progress_html(rows)}{warnings_html(s.take_warnings())}</div>"
+    return PlainHTML(html, _summary_lines(rows))
 
 
 def ringkasan(lesson: str | None = None) -> w.Widget:
@@ -137,8 +105,7 @@ def ringkasan(lesson: str | None = None) -> w.Widget:
     s = session_mod.current()
     lesson = lesson or s.lesson
     rows = [r for r in s.progress() if lesson in (None, r["lesson"])]
-    plain = _summary_lines(rows)
-    return PlainHTML(f"{STYLE}<div class='kenali-ex'>{md_inline(plain)}</div>", plain)
+    return PlainHTML(f"{STYLE}<div class='kenali-ex'>{fb.summary_html(rows)}</div>", _summary_lines(rows))
 
 
 def identitas() -> w.Widget:

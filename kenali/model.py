@@ -126,10 +126,11 @@ class Exercise:
         return {name: rng.choice(list(pool)) for name, pool in sorted(self.pools.items())}
 
     def render(self, text: str, variant: Mapping[str, str] | None) -> str:
-        """Fill ``{name}`` placeholders that name a pool; leave any other braces alone."""
-        if not variant:
-            return text
-        return _PLACEHOLDER.sub(lambda m: variant.get(m.group(1), m.group(0)), text)
+        """Fill ``{name}`` placeholders that name a pool; leave any other braces alone
+        (:func:`kenali.present.text.fill`, kept here for callers that hold an exercise)."""
+        from .present.text import fill
+
+        return fill(text, variant)
 
     def correct_answer(self) -> Any:
         """The answer that scores full marks (for solution notebooks and tests)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .i18n import t
+from .present import numbers
 from .textnorm import normalize
 
 Plain = dict[str, Any]
@@ -148,13 +149,21 @@ def type_name(plain: Plain) -> str:
 
 
 def _fmt(value: Any) -> str:
+    """A quantity in the learner's number format ("1.234", "1,5")."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return numbers.number(value, 4)
+    return str(value)
+
+
+def _label(value: Any) -> str:
+    """A label (an index or column label, a key): never grouped, since 2024 is a year, not a quantity."""
     if isinstance(value, float):
-        return f"{value:,.4g}"
+        return numbers.number(value, 4, group=False)
     return str(value)
 
 
 def _labels(labels: list[Any], limit: int = 4) -> str:
-    shown = ", ".join(_fmt(x) for x in labels[:limit])
+    shown = ", ".join(_label(x) for x in labels[:limit])
     return shown + (", …" if len(labels) > limit else "")
 
 
@@ -181,12 +190,13 @@ def _compare_number(actual: Plain, expected: Plain, opts: CompareOptions) -> Ver
     if _same_scalar(a, e, opts):
         return Verdict(True)
     if a is None or e is None:
-        return Verdict(False, [t("value.number_wrong", pct="?")])
+        return Verdict(False, [t("value.number_wrong", pct="?")])  # not a number: nothing to format
     if e == 0:
         return Verdict(False, [t("value.off_by", actual=_fmt(a), diff=_fmt(abs(a - e)))])
     pct = abs(a - e) / abs(e) * 100
     direction = t("feedback.number_above") if a > e else t("feedback.number_below")
-    return Verdict(False, [f"{direction} " + t("value.number_wrong", pct=f"{pct:.0f}%" if pct >= 1 else "<1%")])
+    shown = numbers.percent(pct, 0) if pct >= 1 else "<" + numbers.percent(1, 0)
+    return Verdict(False, [f"{direction} " + t("value.number_wrong", pct=shown)])
 
 
 def _compare_list(actual: Plain, expected: Plain, opts: CompareOptions) -> Verdict:
@@ -207,8 +217,8 @@ def _compare_list(actual: Plain, expected: Plain, opts: CompareOptions) -> Verdi
     extra = len([k for k in a_keys if k not in e_keys])
     messages = []
     if len(a_items) != len(e_items):
-        messages.append(t("value.length", actual=len(a_items), expected=len(e_items)))
-    messages.append(t("value.list_items", missing=missing, extra=extra))
+        messages.append(t("value.length", actual=_fmt(len(a_items)), expected=_fmt(len(e_items))))
+    messages.append(t("value.list_items", missing=_fmt(missing), extra=_fmt(extra)))
     return Verdict(False, messages)
 
 
@@ -225,7 +235,8 @@ def _compare_dict(actual: Plain, expected: Plain, opts: CompareOptions) -> Verdi
     wrong = [k for k in e if k in a and not compare(a[k], e[k], opts).ok]
     if wrong:
         messages.append(
-            t("value.values", n=len(wrong), total=len(e), where=t("value.values_where", where=_labels(wrong)))
+            t("value.values", n=_fmt(len(wrong)), total=_fmt(len(e)),
+              where=t("value.values_where", where=_labels(wrong)))
         )
     return Verdict(not messages, messages)
 
@@ -234,13 +245,13 @@ def _align_rows(a_index: list[Any], e_index: list[Any], opts: CompareOptions) ->
     """Map each expected row to a row of the learner's value, or explain why that fails."""
     if opts.ignore_index:
         if len(a_index) != len(e_index):
-            return None, [t("value.length", actual=len(a_index), expected=len(e_index))]
+            return None, [t("value.length", actual=_fmt(len(a_index)), expected=_fmt(len(e_index)))]
         return list(range(len(e_index))), []
     a_keys = [_label_key(x) for x in a_index]
     e_keys = [_label_key(x) for x in e_index]
     messages: list[str] = []
     if len(a_keys) != len(e_keys):
-        messages.append(t("value.length", actual=len(a_keys), expected=len(e_keys)))
+        messages.append(t("value.length", actual=_fmt(len(a_keys)), expected=_fmt(len(e_keys))))
     missing = [lbl for lbl, k in zip(e_index, e_keys, strict=True) if k not in set(a_keys)]
     extra = [lbl for lbl, k in zip(a_index, a_keys, strict=True) if k not in set(e_keys)]
     if missing:
@@ -271,7 +282,8 @@ def _compare_series(actual: Plain, expected: Plain, opts: CompareOptions) -> Ver
         messages.append(t("value.text_wrong"))
     if wrong:
         messages.append(
-            t("value.values", n=len(wrong), total=len(order), where=t("value.values_where", where=_labels(wrong, 3)))
+            t("value.values", n=_fmt(len(wrong)), total=_fmt(len(order)),
+              where=t("value.values_where", where=_labels(wrong, 3)))
         )
     return Verdict(not messages, messages)
 
@@ -301,12 +313,13 @@ def _compare_frame(actual: Plain, expected: Plain, opts: CompareOptions) -> Verd
             if not _same_scalar(actual["data"][j][pos], expected["data"][i][c], opts):
                 wrong_cells += 1
                 if len(where) < 3:
-                    where.append(f"{_fmt(expected['index'][i])}/{_fmt(expected['columns'][c])}")
+                    where.append(f"{_label(expected['index'][i])}/{_label(expected['columns'][c])}")
     if wrong_cells:
         total = len(order) * len(col_pos)
         return Verdict(
             False,
-            [t("value.values", n=wrong_cells, total=total, where=t("value.values_where", where=", ".join(where)))],
+            [t("value.values", n=_fmt(wrong_cells), total=_fmt(total),
+               where=t("value.values_where", where=", ".join(where)))],
         )
     return Verdict(True)
 

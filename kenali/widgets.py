@@ -16,49 +16,27 @@ from typing import Any
 import ipywidgets as w
 
 from .i18n import t
-from .markup import esc, md_inline
 from .model import Exercise, Result
+from .present import feedback as fb
+from .present import numbers
+from .present.css import STYLE
+from .present.static import exercise_static_html, static_html
+from .present.text import esc, filler, md_inline
 from .session import Session
 
-STYLE = """<style>
-.kenali-ex {border-left: 4px solid #4c7ab8; padding: 4px 12px 8px 12px; margin: 6px 0; max-width: 900px;}
-.kenali-ex .widget-radio-box label, .kenali-ex .widget-checkbox label,
-.kenali-ex .widget-label-basic, .kenali-ex .widget-html-content {
-  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
-  height: auto !important; line-height: 1.4;}
-.kenali-ex .widget-radio-box {width: 100%;}
-.kenali-ex .widget-radio-box label {margin: 3px 0;}
-.kenali-fb-correct {color: #1a7f37;} .kenali-fb-partial {color: #9a6700;} .kenali-fb-wrong {color: #b42318;}
-.kenali-ex details summary {cursor: pointer; font-weight: 600;}
-.kenali-warn {background: #fff4e5; border-left: 4px solid #f0a500; padding: 4px 8px;}
-</style>"""
+__all__ = ["STYLE", "CodeResultView", "ExerciseView", "PlainHTML", "esc", "md_inline", "message_view"]
 
 _FULL = w.Layout(width="100%")
 
 
-
-
 def status_line(ex: Exercise, result: Result | None) -> str:
-    if result is None or result.status == "unanswered":
-        return t("status_line", kind=ex.kind_label, id=ex.id, status=t("status.unanswered"))
-    if result.status == "invalid":
-        return t("status_line", kind=ex.kind_label, id=ex.id, status=t("status.invalid"))
-    score = result.score * ex.points
-    return t(
-        "status_line_scored",
-        kind=ex.kind_label,
-        id=ex.id,
-        status=t(f"status.{result.status}"),
-        score=f"{score:g}",
-        points=f"{ex.points:g}",
-    )
+    """The one-line status of an exercise view (see :func:`kenali.present.feedback.status_line`)."""
+    return fb.result_status_line(ex, result)
 
 
 def feedback_html(result: Result, render: Callable[[str], str] = str) -> str:
-    css = {"correct": "kenali-fb-correct", "partial": "kenali-fb-partial"}.get(result.status, "kenali-fb-wrong")
-    head, *rest = [render(m) for m in result.messages] or [""]
-    items = "".join(f"<li>{md_inline(m)}</li>" for m in rest)
-    return f'<div class="{css}"><b>{md_inline(head)}</b>{f"<ul>{items}</ul>" if items else ""}</div>'
+    """A result's feedback as HTML (see :func:`kenali.present.feedback.feedback_html`)."""
+    return fb.feedback_html(result, render)
 
 
 def mark_html(right: bool) -> str:
@@ -90,8 +68,9 @@ class _Input:
 
 class _Choice(_Input):
     def __init__(self, ex: Exercise, render: Callable[[str], str]):
-        options = [(f"{key}. {render(label)}", key) for key, label in ex.choices.items()]
+        options = [(fb.choice_label(key, label, render), key) for key, label in ex.choices.items()]
         self.radio = w.RadioButtons(options=options, index=None, layout=_FULL)
+        self.radio.add_class("kenali-options")
         self.widget = self.radio
 
     def get(self) -> Any:
@@ -108,10 +87,17 @@ class _Choice(_Input):
 class _Multi(_Input):
     def __init__(self, ex: Exercise, render: Callable[[str], str]):
         self.boxes = {
-            key: w.Checkbox(value=False, description=f"{key}. {render(label)}", indent=False, layout=_FULL)
+            key: w.Checkbox(
+                value=False,
+                description=fb.choice_html(key, label, render),
+                description_allow_html=True,
+                indent=False,
+                layout=_FULL,
+            )
             for key, label in ex.choices.items()
         }
-        self.widget = w.VBox(list(self.boxes.values()))
+        self.widget = w.VBox(list(self.boxes.values()), layout=_FULL)
+        self.widget.add_class("kenali-options")
 
     def get(self) -> Any:
         return [key for key, box in self.boxes.items() if box.value]
@@ -128,23 +114,19 @@ class _Multi(_Input):
 
 class _Assignment(_Input):
     def __init__(self, ex: Exercise, render: Callable[[str], str]):
-        options = [(t("choose"), ""), *((label, key) for key, label in ex.choices.items())]
-        self.dropdowns = {
-            item.id: w.Dropdown(options=options, value="", layout=w.Layout(width="320px")) for item in ex.items
-        }
-        self.marks = {item.id: w.HTML(layout=w.Layout(width="28px")) for item in ex.items}
-        rows = [
-            w.HBox(
-                [
-                    w.HTML(md_inline(render(item.label)), layout=w.Layout(width="52%")),
-                    self.dropdowns[item.id],
-                    self.marks[item.id],
-                ],
-                layout=w.Layout(align_items="center", border_bottom="1px solid #eee", padding="2px 0"),
-            )
-            for item in ex.items
-        ]
-        self.widget = w.VBox(rows)
+        options = [(t("choose"), ""), *((fb.option_label(label, render), key) for key, label in ex.choices.items())]
+        self.dropdowns = {item.id: w.Dropdown(options=options, value="") for item in ex.items}
+        self.marks = {item.id: w.HTML() for item in ex.items}
+        rows = []
+        for item in ex.items:
+            label = w.HTML(fb.item_html(item.label, render))
+            label.add_class("kenali-row-label")
+            self.marks[item.id].add_class("kenali-mark")
+            row = w.HBox([label, self.dropdowns[item.id], self.marks[item.id]], layout=_FULL)
+            row.add_class("kenali-row")
+            rows.append(row)
+        self.widget = w.VBox(rows, layout=_FULL)
+        self.widget.add_class("kenali-options")
 
     def get(self) -> Any:
         return {item: (dd.value or None) for item, dd in self.dropdowns.items()}
@@ -178,7 +160,7 @@ class _Typed(_Input):
 
     def set(self, answer: Any) -> None:
         if answer is not None:
-            self.text.value = f"{answer:g}" if isinstance(answer, float) else str(answer)
+            self.text.value = numbers.number(answer, 6, group=False) if isinstance(answer, float) else str(answer)
 
     def observe(self, callback: Callable[[], None]) -> None:
         self.text.observe(lambda _: callback(), names="value")
@@ -206,8 +188,7 @@ class _Panel(w.VBox):
 
     def __init__(self, ex: Exercise, session: Session, children: list[w.Widget]):
         self.ex, self.session = ex, session
-        variant = ex.variant(session.learner_id) if ex.pools else None
-        self.render: Callable[[str], str] = lambda text: ex.render(text, variant)
+        self.render: Callable[[str], str] = filler(ex, session.learner_id)
         self.result: Result | None = None
         self.attempts = 0
         self.hints_shown = 0
@@ -219,6 +200,7 @@ class _Panel(w.VBox):
         self.hint_button = w.Button(description=t("button.hint"), icon="lightbulb-o")
         self.hint_button.on_click(self.show_hint)
         self.controls = w.HBox([self.hint_button])
+        self.controls.add_class("kenali-controls")
         super().__init__(
             [w.HTML(STYLE), *children, self.controls, self.feedback, self.hint_html, self.explanation, self.warning]
         )
@@ -228,36 +210,29 @@ class _Panel(w.VBox):
         total = len(self.ex.hints)
         if self.hints_shown < total:
             self.hints_shown += 1
-        items = "".join(
-            f"<li><b>{esc(t('label_hint', n=i + 1, total=total))}:</b> {md_inline(h)}</li>"
-            for i, h in enumerate(map(self.render, self.ex.hints[: self.hints_shown]))
-        )
-        self.hint_html.value = f"<ul>{items}</ul>"
+        self.hint_html.value = fb.hints_html(self.ex, self.hints_shown, self.render)
         if self.hints_shown >= total:
             self.hint_button.disabled = True
             self.hint_button.description = t("button.no_more_hints")
 
-    def show_result(self, result: Result, restored_at: str | None = None) -> None:
+    def show_result(self, result: Result, restored_at: Any = None) -> None:
+        """Show a result's feedback; ``restored_at`` (a stored UTC time) marks an answer loaded back."""
         self.result = result
-        body = feedback_html(result, self.render)
-        if restored_at:
-            body = f"<i>{esc(t('restored', when=restored_at))}</i>" + body
+        body = fb.feedback_html(result, self.render)
+        if restored_at is not None:
+            body = f"<i>{esc(fb.restored_line(restored_at))}</i>" + body
         if self.attempts:
-            line = t("attempts", n=self.attempts)
-            if result.status not in {"unanswered", "invalid"}:
-                line += " · " + t("points", score=f"{result.score * self.ex.points:g}", points=f"{self.ex.points:g}")
-            body += f"<small>{esc(line)}</small>"
+            body += f"<small>{esc(fb.attempts_line(self.attempts, result, self.ex))}</small>"
         self.feedback.value = body
         if result.attempted:
-            summary = esc(t("label_explanation"))
-            text = md_inline(self.render(self.ex.explanation))
-            self.explanation.value = f"<details><summary>{summary}</summary>{text}</details>"
+            self.explanation.value = fb.explanation_html(self.ex, self.render)
         self.warning.value = warnings_html(self.session.take_warnings())
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data["text/plain"] = status_line(self.ex, self.result)
+        data["text/html"] = exercise_static_html(fb.title_html(self.ex, self.render), data["text/plain"])
         return bundle
 
     def __repr__(self) -> str:
@@ -268,13 +243,8 @@ class ExerciseView(_Panel):
     """A widget exercise: scenario, inputs, check button, feedback, hints and explanation."""
 
     def __init__(self, ex: Exercise, session: Session, answer: Any = None):
-        variant = ex.variant(session.learner_id) if ex.pools else None
-        render = lambda text: ex.render(text, variant)  # noqa: E731
-        header = f"<h4>{esc(ex.kind_label)} {esc(ex.id)} · {md_inline(render(ex.title))}</h4>"
-        if ex.uses_variants() and ex.scenario:
-            header += f"<p>{md_inline(render(ex.scenario))}</p>"
-        if ex.question:
-            header += f"<p><b>{md_inline(render(ex.question))}</b></p>"
+        render = filler(ex, session.learner_id)
+        header = fb.header_html(ex, render)
         self.input = make_input(ex, render)
         self.check_button = w.Button(description=t("button.check"), button_style="primary", icon="check")
         super().__init__(ex, session, [w.HTML(header), self.input.widget])
@@ -288,7 +258,7 @@ class ExerciseView(_Panel):
                 self.hints_shown -= 1
                 self.show_hint()
             self.input.set(previous.get("answer"))
-            self._mark(self._restore(previous), previous.get("time", ""))
+            self._mark(self._restore(previous), previous.get("time") or previous.get("ts") or "")
         elif answer is not None:
             self.input.set(answer)
             self.check()
@@ -301,7 +271,7 @@ class ExerciseView(_Panel):
 
         return check_answer(self.ex, record.get("answer"))
 
-    def _mark(self, result: Result, restored_at: str | None = None) -> None:
+    def _mark(self, result: Result, restored_at: Any = None) -> None:
         if isinstance(self.input, _Assignment):
             self.input.show_parts(dict(result.parts))
         self.show_result(result, restored_at)
@@ -325,7 +295,7 @@ class CodeResultView(_Panel):
     """What ``cek()`` shows for a code exercise: feedback, hint ladder, explanation."""
 
     def __init__(self, ex: Exercise, session: Session, result: Result, attempt: int):
-        header = w.HTML(f"<h4>{esc(ex.kind_label)} {esc(ex.id)} · {md_inline(ex.title)}</h4>")
+        header = w.HTML(fb.title_html(ex, filler(ex, session.learner_id)))
         super().__init__(ex, session, [header])
         self.attempts = attempt if result.status != "unanswered" else 0
         self.show_result(result)
@@ -334,14 +304,16 @@ class CodeResultView(_Panel):
 class PlainHTML(w.HTML):
     """An HTML widget whose ``text/plain`` form is a chosen, stable line (what nbval compares)."""
 
-    def __init__(self, value: str, plain: str):
+    def __init__(self, value: str, plain: str, resume: str | None = None):
         super().__init__(value)
         self._plain = plain
+        self._resume = resume
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data["text/plain"] = self._plain
+        data["text/html"] = static_html(self.value, resume=self._resume)
         return bundle
 
     def __repr__(self) -> str:

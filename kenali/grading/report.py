@@ -27,8 +27,10 @@ from typing import Any
 
 from ..bank import Bank, Course
 from ..i18n import t
-from ..markup import esc, md_inline
 from ..model import Exercise
+from ..present import feedback as present_feedback
+from ..present import numbers as fmt
+from ..present.text import esc, filler, md_inline
 from . import svgplot
 from .notes import english, learner_text, note
 
@@ -180,16 +182,13 @@ def plain_html(plain: Any) -> str:
 
 
 def _status_line(ex: Exercise, res: dict[str, Any]) -> str:
-    status = res["status"]
-    if status in {"unanswered", "invalid"}:
-        return t("status_line", kind=ex.kind_label, id=ex.id, status=t(f"status.{status}"))
-    return t("status_line_scored", kind=ex.kind_label, id=ex.id, status=t(f"status.{status}"),
-             score=num(res["earned"]), points=num(ex.points))
+    return present_feedback.status_line(ex, res["status"], res["earned"])
 
 
 def feedback_html(row: dict[str, Any], banks: list[Bank]) -> str:
     learner = row["learner_id"]
-    total = t("grading.total", earned=num(row["total"]), maximum=num(row["maximum"]), percent=f"{percent(row):.1f}%")
+    total = t("grading.total", earned=fmt.score(row["total"]), maximum=fmt.score(row["maximum"]),
+              percent=fmt.percent(percent(row), 1))
     parts = [
         "<!DOCTYPE html>", f"<html lang='{esc(_lang())}'><head><meta charset='utf-8'>",
         f"<title>{esc(t('grading.feedback_title'))} · {esc(learner)}</title>{_CSS}</head><body>",
@@ -205,14 +204,15 @@ def feedback_html(row: dict[str, Any], banks: list[Bank]) -> str:
         earned = sum(row["exercises"][ex.id]["earned"] for ex in graded)
         points = sum(ex.points for ex in graded)
         parts.append(f"<h2>{esc(bank.title)} <span class='muted'>"
-                     f"{esc(t('grading.lesson_total', earned=num(earned), maximum=num(points)))}</span></h2>")
+                     f"{esc(t('grading.lesson_total', earned=fmt.score(earned), maximum=fmt.score(points)))}"
+                     "</span></h2>")
         for ex in graded:
             res = row["exercises"][ex.id]
-            variant = ex.variant(learner) if ex.pools else None
-            title = md_inline(ex.render(ex.title, variant))
+            fill = filler(ex, learner)
+            title = md_inline(fill(ex.title))
             parts.append(f"<div class='ex'><h3>{esc(ex.kind_label)} {esc(ex.id)} · {title}</h3>")
             if ex.question:
-                parts.append(f"<p>{md_inline(ex.render(ex.question, variant))}</p>")
+                parts.append(f"<p>{md_inline(fill(ex.question))}</p>")
             parts.append(f"<p class='status {esc(res['status'])}'>{esc(_status_line(ex, res))}</p>")
             parts.append(f"<p><b>{esc(t('grading.your_answer'))}:</b> ")
             if res.get("answer") is None:
@@ -225,10 +225,12 @@ def feedback_html(row: dict[str, Any], banks: list[Bank]) -> str:
                 parts.append(f"<details><summary>{esc(t('grading.your_code'))}</summary>"
                              f"<pre>{esc(res['code'])}</pre></details>")
             if res.get("attempts"):
-                parts.append(f"<p class='muted'>{esc(t('grading.attempts', n=res['attempts']))}</p>")
+                attempts = fmt.integer(res["attempts"])
+                parts.append(f"<p class='muted'>{esc(t('grading.attempts', n=attempts))}</p>")
             if res["messages"]:
-                parts.append("<ul>" + "".join(f"<li>{md_inline(m)}</li>" for m in res["messages"]) + "</ul>")
-            explanation = md_inline(ex.render(ex.explanation, variant))
+                messages = present_feedback.messages_html(res["messages"], fill)
+                parts.append("<ul>" + "".join(f"<li>{m}</li>" for m in messages) + "</ul>")
+            explanation = md_inline(fill(ex.explanation))
             parts.append(f"<p><b>{esc(t('grading.explanation'))}:</b> {explanation}</p></div>")
     parts.append("</body></html>\n")
     return "\n".join(parts)

@@ -1,0 +1,218 @@
+"""What a learner reads about an exercise and an answer: header and story, status line, feedback,
+hints, explanation, solution, the restored-answer line, progress tables.
+
+Every function takes the exercise's texts as they are in the bank and a ``fill`` function (see
+:func:`kenali.present.text.filler`) that puts in the learner's variant, so that a ``{nama}`` never
+reaches the page. Numbers go through :mod:`.numbers`, dates through :mod:`.dates`, Markdown through
+:mod:`.text`. The same functions serve the widgets, ``cek()``, ``petunjuk()``, ``solusi()`` and the
+grader's feedback pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..i18n import t
+from . import dates, numbers
+from .text import esc, md, md_inline, plain
+
+if TYPE_CHECKING:
+    from ..model import Exercise, Result
+
+Fill = Callable[[str], str]
+
+
+def _same(text: str) -> str:
+    return text
+
+
+# -- the exercise's own texts ------------------------------------------------------------------
+
+
+def scenario_in_notebook(ex: Exercise) -> bool:
+    """Whether the exercise notebook shows the scenario in a Markdown cell above the widget.
+
+    The builder writes a graded exercise's scenario into its Markdown cell unless the scenario is
+    personalised (a Markdown cell cannot know the learner); quick checks live in the lessons, whose
+    Markdown never repeats their story.
+    """
+    return bool(ex.scenario) and not ex.quick and not ex.uses_variants()
+
+
+def shows_scenario(ex: Exercise) -> bool:
+    """Whether the widget shows the scenario: whenever no Markdown cell does."""
+    return bool(ex.scenario) and not scenario_in_notebook(ex)
+
+
+def title_html(ex: Exercise, fill: Fill = _same) -> str:
+    """``<h4>Latihan 1.3 · title</h4>``."""
+    return f"<h4>{esc(ex.kind_label)} {esc(ex.id)} · {md_inline(fill(ex.title))}</h4>"
+
+
+def header_html(ex: Exercise, fill: Fill = _same) -> str:
+    """Title, the story (when the notebook does not show it) and the question."""
+    out = title_html(ex, fill)
+    if shows_scenario(ex):
+        out += f"<div class='kenali-scenario'>{md(fill(ex.scenario))}</div>"
+    if ex.question:
+        out += f"<div class='kenali-question'><b>{md_inline(fill(ex.question))}</b></div>"
+    return out
+
+
+def choice_label(key: str, label: str, fill: Fill = _same) -> str:
+    """A radio button's label (text only: radio labels cannot hold HTML)."""
+    return f"{key}. {plain(fill(label))}"
+
+
+def option_label(label: str, fill: Fill = _same) -> str:
+    """A dropdown option (text only)."""
+    return plain(fill(label))
+
+
+def choice_html(key: str, label: str, fill: Fill = _same) -> str:
+    """A checkbox's label, with its Markdown rendered."""
+    return f"{esc(key)}. {md_inline(fill(label))}"
+
+
+def item_html(label: str, fill: Fill = _same) -> str:
+    """The label of an actor or term in an assignment row."""
+    return md_inline(fill(label))
+
+
+# -- results -----------------------------------------------------------------------------------
+
+
+def points(score: float, total: float) -> str:
+    """``1,5/3 poin``: ``score`` is points earned, ``total`` the exercise's points."""
+    return t("points", score=numbers.score(score), points=numbers.score(total))
+
+
+def status_line(ex: Exercise, status: str | None, earned: float | None = None) -> str:
+    """The one-line status ("Latihan 1.3 · benar · 2/2 poin"); ``earned`` is points, not a fraction."""
+    if status is None or status in {"unanswered", "invalid"} or earned is None:
+        return t("status_line", kind=ex.kind_label, id=ex.id, status=t(f"status.{status or 'unanswered'}"))
+    return t(
+        "status_line_scored",
+        kind=ex.kind_label,
+        id=ex.id,
+        status=t(f"status.{status}"),
+        score=numbers.score(earned),
+        points=numbers.score(ex.points),
+    )
+
+
+def result_status_line(ex: Exercise, result: Result | None) -> str:
+    """The status line of a check's result (``None``: not answered yet)."""
+    if result is None:
+        return status_line(ex, None)
+    return status_line(ex, result.status, result.score * ex.points)
+
+
+def messages_html(messages: Sequence[str], fill: Fill = _same) -> list[str]:
+    """Feedback messages as HTML, variants filled, Markdown rendered."""
+    return [md_inline(fill(m)) for m in messages]
+
+
+def feedback_html(result: Result, fill: Fill = _same) -> str:
+    """The feedback of a result: a coloured first line, the rest as a list."""
+    css = {"correct": "kenali-fb-correct", "partial": "kenali-fb-partial"}.get(result.status, "kenali-fb-wrong")
+    head, *rest = messages_html(result.messages, fill) or [""]
+    items = "".join(f"<li>{m}</li>" for m in rest)
+    return f'<div class="{css}"><b>{head}</b>{f"<ul>{items}</ul>" if items else ""}</div>'
+
+
+def attempts_line(attempt: int, result: Result, ex: Exercise) -> str:
+    """"Percobaan ke-2 · 1,5/3 poin" (no points for an answer that was not scored)."""
+    line = t("attempts", n=numbers.integer(attempt))
+    if result.attempted:
+        line += " · " + points(result.score * ex.points, ex.points)
+    return line
+
+
+def restored_line(when: Any) -> str:
+    """"Jawaban terakhirmu dimuat kembali (29 Nov 2026, 14.05)." from a stored UTC time."""
+    local = dates.local_datetime(when)
+    return t("restored", when=local) if local else t("restored_undated")
+
+
+# -- hints, explanation, solution --------------------------------------------------------------
+
+
+def hint_items(ex: Exercise, shown: int, fill: Fill = _same) -> list[tuple[str, str]]:
+    """The first ``shown`` hints as (label, text) pairs, variants filled."""
+    total = len(ex.hints)
+    return [
+        (t("label_hint", n=i + 1, total=total), fill(h)) for i, h in enumerate(ex.hints[: max(0, shown)])
+    ]
+
+
+def hints_html(ex: Exercise, shown: int, fill: Fill = _same) -> str:
+    items = "".join(f"<li><b>{esc(label)}:</b> {md_inline(text)}</li>" for label, text in hint_items(ex, shown, fill))
+    return f"<ul>{items}</ul>"
+
+
+def hints_plain(ex: Exercise, shown: int, fill: Fill = _same) -> str:
+    return "\n".join(f"{label}: {text}" for label, text in hint_items(ex, shown, fill))
+
+
+def explanation_html(ex: Exercise, fill: Fill = _same) -> str:
+    """The explanation, folded under its summary."""
+    return f"<details><summary>{esc(t('label_explanation'))}</summary>{md(fill(ex.explanation))}</details>"
+
+
+def solution_html(ex: Exercise, fill: Fill = _same) -> str:
+    """The worked solution: the key (or solution code) and the explanation, variants filled."""
+    if ex.is_code:
+        body = f"<pre>{esc(ex.solution or '')}</pre>"
+    else:
+        body = f"<p>{md_inline(fill(t('solution.key', key=ex.describe(ex.correct_answer()))))}</p>"
+    return (
+        f"<div class='kenali-ex'><h4>{esc(t('solution.title', id=ex.id))}</h4>{body}"
+        f"{md(fill(ex.explanation))}</div>"
+    )
+
+
+# -- progress ----------------------------------------------------------------------------------
+
+
+def summary_lines(rows: Iterable[Mapping[str, Any]]) -> str:
+    """One line per lesson: done, correct, score (the plain text of the progress views)."""
+    return "\n".join(
+        t(
+            "progress.summary",
+            title=r["title"],
+            done=numbers.integer(r["done"]),
+            total=numbers.integer(r["total"]),
+            correct=numbers.integer(r["correct"]),
+            score=numbers.score(r["score"]),
+            points=numbers.score(r["points"]),
+        )
+        for r in rows
+    )
+
+
+def summary_html(rows: Iterable[Mapping[str, Any]]) -> str:
+    """The summary lines as HTML, one line each."""
+    return "<br>".join(esc(line) for line in summary_lines(rows).splitlines())
+
+
+def progress_html(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The progress table: per lesson done, correct and score, and a total row."""
+    head = "".join(f"<th>{esc(t(f'progress.{k}'))}</th>" for k in ("lesson", "done", "correct", "score"))
+
+    def row(title: str, r: Mapping[str, Any], bold: bool = False) -> str:
+        style = " style='font-weight:bold'" if bold else ""
+        return (
+            f"<tr{style}><td>{esc(title)}</td><td>{numbers.integer(r['done'])}/{numbers.integer(r['total'])}</td>"
+            f"<td>{numbers.integer(r['correct'])}</td>"
+            f"<td>{numbers.score(r['score'])}/{numbers.score(r['points'])}</td></tr>"
+        )
+
+    body = "".join(row(r["title"], r) for r in rows)
+    total = {k: sum(r[k] for r in rows) for k in ("done", "total", "correct", "score", "points")}
+    body += row(t("progress.total"), total, bold=True)
+    note = "" if total["done"] else f"<p>{esc(t('progress.empty'))}</p>"
+    return (
+        f"<h4>{esc(t('progress.title'))}</h4><table class='kenali-progress'><tr>{head}</tr>{body}</table>{note}"
+    )
