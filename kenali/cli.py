@@ -1,4 +1,4 @@
-"""The ``kenali`` command line: open the course, check and build its content, list exercises,
+"""The ``kenali`` command line: open the course (JupyterLab or Voilà), check and build its content, list exercises,
 hand in work (``submit``) and grade a class (``grade``).
 
 User mistakes (a missing folder, a broken bank) print one clear line and exit non-zero; they never
@@ -11,6 +11,7 @@ import argparse
 import csv
 import io
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -154,26 +155,72 @@ def cmd_exercises(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_open(args: argparse.Namespace) -> int:
-    root = course_root()
-    start = root / "notebooks" / "00_mulai.ipynb"
-    if not start.exists():
-        return _err(f"{start} not found: run this from the course folder")
-    command = [sys.executable, "-m", "jupyter", "lab", str(start.relative_to(root)), *args.jupyter_args]
-    print("$ " + " ".join(command))
-    if args.dry_run:
+def _launch(command: list[str], root: Path, dry_run: bool) -> int:
+    print("$ " + shlex.join(command), flush=True)
+    if dry_run:
         return 0
-    return subprocess.call(command, cwd=root, env={**os.environ})
+    try:
+        return subprocess.call(command, cwd=root, env={**os.environ})
+    except KeyboardInterrupt:  # Ctrl+C stops the server: the server's own shutdown message is enough
+        return 0
+
+
+def _start_notebook(root: Path) -> Path | None:
+    from .launch import START_NOTEBOOK
+
+    start = root / START_NOTEBOOK
+    return start if start.exists() else None
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    from .launch import lab_command
+
+    root = course_root()
+    if _start_notebook(root) is None:
+        return _err(f"{root / 'notebooks' / '00_mulai.ipynb'} not found: run this from the course folder")
+    return _launch(lab_command(root, args.jupyter_args), root, args.dry_run)
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    from .launch import app_command
+
+    root = course_root()
+    if _start_notebook(root) is None:
+        return _err(f"{root / 'notebooks' / '00_mulai.ipynb'} not found: run this from the course folder")
+    if importlib.util.find_spec("voila") is None:
+        return _err("Voilà is not installed: pip install -r requirements.txt")
+    return _launch(app_command(root, args.jupyter_args), root, args.dry_run)
+
+
+#: Commands whose unknown options are passed on to the server they start.
+PASS_THROUGH = {"open", "app"}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kenali", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("open", help="open the course in JupyterLab at the start notebook")
+    p = sub.add_parser(
+        "open",
+        help="open the course in JupyterLab at the start notebook",
+        description="Start JupyterLab over the course folder with notebooks/00_mulai.ipynb open. Any other "
+        "option is passed on to JupyterLab, e.g. `kenali open --no-browser --port 8890`.",
+        allow_abbrev=False,
+    )
     p.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
-    p.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to `jupyter lab`")
-    p.set_defaults(func=cmd_open)
+    p.set_defaults(func=cmd_open, jupyter_args=[])
+
+    p = sub.add_parser(
+        "app",
+        help="open the course as a no-code app in Voilà (widgets live, code hidden)",
+        description="Start Voilà over the course folder at notebooks/00_mulai.ipynb. Any other option is "
+        "passed on to the Jupyter server, e.g. `kenali app --no-browser --port 8866`.",
+        allow_abbrev=False,
+    )
+    p.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
+    p.set_defaults(func=cmd_app, jupyter_args=[])
 
     p = sub.add_parser("check", help="validate banks, syllabus and code keys")
     p.set_defaults(func=cmd_check)
@@ -201,7 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command not in PASS_THROUGH:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.jupyter_args = extra
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
