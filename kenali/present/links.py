@@ -22,7 +22,8 @@ def download_link_html(path: Path, mime: str = "application/zip") -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return f'<div class="kenali-warn">{esc(t("download.unreadable", file=path.name, error=exc.strerror or exc))}</div>'
+        message = t("download.unreadable", file=path.name, error=exc.strerror or exc)
+        return f'<div class="kenali-warn">{esc(message)}</div>'
     if len(data) > MAX_INLINE_BYTES:
         return f"<p>{esc(t('download.too_large', file=path.name, folder=path.parent))}</p>"
     payload = base64.b64encode(data).decode("ascii")
