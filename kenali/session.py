@@ -52,6 +52,7 @@ class Session:
         self.course = course or load_course()
         self.lesson: str | None = None
         self.warnings: list[str] = []
+        self._unsaved: dict[str, int] = {}  # attempts that could not be recorded, per exercise
         if store is not None:
             self.store = store
         elif mode == "solusi":
@@ -87,7 +88,7 @@ class Session:
         result = check_answer(ex, answer)
         latest = self.store.latest(ex.id)
         self.warnings.extend(self.store.take_warnings())
-        attempts = int(latest["attempt"]) if latest else 0
+        attempts = max(int(latest["attempt"]) if latest else 0, self._unsaved.get(ex.id, 0))
         record = {
             "exercise": ex.id,
             "lesson": ex.lesson,
@@ -108,10 +109,12 @@ class Session:
             return result, dict(latest)
         try:
             self.store.record(record)
-        except RecordTooLarge as exc:
-            self.warnings.append(t("store.too_big", size=-(-exc.size // 1024), limit=MAX_ANSWER_BYTES // 1024))
-        except OSError as exc:
-            self.warnings.append(t("store.unwritable", path=self.store.root, error=exc.strerror or exc))
+        except (RecordTooLarge, OSError) as exc:
+            self._unsaved[ex.id] = record["attempt"]  # counted in memory only
+            if isinstance(exc, RecordTooLarge):
+                self.warnings.append(t("store.too_big", size=-(-exc.size // 1024), limit=MAX_ANSWER_BYTES // 1024))
+            else:
+                self.warnings.append(t("store.unwritable", path=self.store.root, error=exc.strerror or exc))
         return result, record
 
     def take_warnings(self) -> list[str]:

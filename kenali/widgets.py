@@ -283,9 +283,9 @@ class ExerciseView(_Panel):
     def check(self, _: Any = None) -> Result:
         """Check the current answer (the button's callback); returns the result."""
         started = time.perf_counter()
-        result, _record = self.session.submit(self.ex, self.input.get(), self.hints_shown)
+        result, record = self.session.submit(self.ex, self.input.get(), self.hints_shown)
         if result.status != "unanswered":
-            self.attempts += 1
+            self.attempts = int(record["attempt"])  # the same answer checked again is not a new attempt
         self._mark(result)
         self.last_check_ms = (time.perf_counter() - started) * 1000
         return result

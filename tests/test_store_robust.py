@@ -463,3 +463,27 @@ def test_memory_store_numbers_records_and_skips_rechecks(fixture_course):
     s.submit(ex, ex.correct_answer())
     s.submit(ex, ex.correct_answer())
     assert [r["attempt"] for r in s.store.attempts(ex.id)] == [1]
+
+
+def test_the_widget_does_not_count_the_same_answer_twice(session):
+    from kenali.widgets import ExerciseView
+
+    v = ExerciseView(session.exercise("9.1"), session)
+    v.input.radio.value = "a"
+    v.check_button.click()
+    v.check_button.click()
+    assert "Percobaan ke-1" in v.feedback.value and len(session.store.attempts("9.1")) == 1
+    v.input.radio.value = "b"
+    v.check_button.click()
+    assert "Percobaan ke-2" in v.feedback.value
+    again = ExerciseView(session.exercise("9.1"), session)  # the notebook opened again
+    assert again.attempts == 2
+
+
+def test_attempts_that_cannot_be_recorded_are_still_counted(session, monkeypatch):
+    def refuse(_rec):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(session.store, "record", refuse)
+    ex = session.exercise("9.1")
+    assert [session.submit(ex, answer)[1]["attempt"] for answer in "aab"] == [1, 2, 3]
