@@ -20,6 +20,7 @@ from .. import __version__
 from ..bank import Bank
 from ..i18n import content_dir, lang
 from ..paths import data_dir
+from .bounds import deep_text
 
 CACHE_FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -78,7 +79,7 @@ class Cache:
 
     def put(self, digest: str, result: dict[str, Any]) -> dict[str, Any]:
         """Store a result; returns it as read back from its JSON (what the reports use)."""
-        text = json.dumps(result, ensure_ascii=False, sort_keys=True, allow_nan=True)
+        text = json.dumps(deep_text(result), ensure_ascii=False, sort_keys=True, allow_nan=True)
         path = self._path(digest)
         self.used.add(path.name)
         try:

@@ -92,7 +92,7 @@ class ProgressBar:
 def cmd_grade(args: argparse.Namespace) -> int:
     from ..bank import BankError
     from .pipeline import GradingError, grade
-    from .sandbox import Limits
+    from .run import Limits
 
     submissions = Path(args.submissions)
     out = Path(args.out) if args.out else submissions.parent / f"{submissions.name}-graded"
@@ -113,6 +113,20 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def describe_layers(layers: dict[str, Any]) -> str:
+    """One line: which confinement layers held in this run (see docs/grading.md, threat model)."""
+    abi = int(layers.get("landlock") or 0)
+    parts = [
+        f"PID namespace {'on' if layers.get('pidns') else 'OFF'}",
+        f"network namespace {'on' if layers.get('netns') else 'OFF'}",
+        f"cgroup {layers['cgroup']}" if layers.get("cgroup") else "cgroup OFF (memory per process, processes uncapped)",
+        f"job folder tmpfs {'on' if layers.get('tmpfs') else 'OFF (file size capped per file)'}",
+        f"Landlock ABI {abi}" + (" (reads limited)" if layers.get("read_limited") else "") if abi else "Landlock OFF",
+        "separate uid" if layers.get("uid") else "same uid as the grader",
+    ]
+    return ", ".join(parts)
+
+
 def _report(outcome: Any, stream: TextIO) -> None:
     rows = outcome.rows
     statuses = {s: sum(1 for r in rows if r["status"] == s) for s in ("ok", "check", "failed")}
@@ -123,6 +137,9 @@ def _report(outcome: Any, stream: TextIO) -> None:
           f"{statuses['ok']} ok, {statuses['check']} to check, {statuses['failed']} failed.", file=stream)
     for error in outcome.sandbox_errors:
         print(f"warning: {error}", file=stream)
+    layers = getattr(outcome, "layers", None)
+    if layers:
+        print(f"sandbox: {describe_layers(layers)}", file=stream)
     counts = Counter(code for r in rows for code in {n["code"] for n in r["notes"]})
     if counts:
         print("\nProblems (learners affected; each row's notes column says more):", file=stream)

@@ -3,6 +3,12 @@
 Nothing from a submission is ever extracted to disk or executed here, and no problem stops the
 batch: a bad zip, invalid JSON, a missing manifest become notes on the learner's row.
 
+Reading is bounded: files are opened ``O_NONBLOCK | O_NOFOLLOW`` and only if regular; zip members
+are read only when stored or deflated, streamed with a cap on the bytes actually produced (the
+declared sizes are never trusted); everything parsed is cleaned (:mod:`.bounds`). The learner ID a
+hand-in states is checked against the entry's name (``<id>-kenali.zip``, an LMS folder's name);
+a mismatch is a note, and such an entry never outranks one whose name confirms the ID.
+
 A hand-in (``kenali submit``) looks like::
 
     manifest.json                    learner ID and name, time, course version, content hashes
@@ -20,6 +26,7 @@ import io
 import json
 import os
 import re
+import stat
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -30,7 +37,8 @@ import nbformat
 import nbformat.reader
 
 from ..learner import LearnerError, validate
-from .discover import Entry, display_name
+from . import bounds
+from .discover import Entry, display_name, open_regular
 from .notes import Note, note
 
 MAX_FILES = 5000
@@ -49,6 +57,7 @@ class Loaded:
     digest: str = ""
     notes: list[Note] = field(default_factory=list)
     fatal: bool = False
+    inner: str | None = None  # the name of the one zip a folder entry held (an LMS download)
 
 
 class NotebookFile:
@@ -90,6 +99,7 @@ class Submission:
     records: list[dict[str, Any]] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     fatal: bool = False
+    identity_ok: bool = True  # False: the ID the hand-in states is not the one its entry name says
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -102,32 +112,88 @@ def _safe_member(name: str) -> str | None:
     return str(path)
 
 
+def read_bounded(path: Path, cap: int) -> bytes:
+    """A regular file's bytes, at most ``cap + 1`` of them (never blocks, never follows a link)."""
+    fd = open_regular(path)
+    try:
+        parts, got = [], 0
+        while got <= cap:
+            chunk = os.read(fd, min(1 << 20, cap + 1 - got))
+            if not chunk:
+                break
+            parts.append(chunk)
+            got += len(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
+_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+
+
+def _zip_entries(data: bytes) -> int | None:
+    """The number of members the zip's end record declares (read before any member list is built)."""
+    try:
+        end = zipfile._EndRecData(io.BytesIO(data))  # type: ignore[attr-defined]
+        return int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else None  # type: ignore[attr-defined]
+    except Exception:
+        return None
+
+
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes | None:
+    """A member's bytes, streamed; None when it would produce more than ``cap`` bytes."""
+    parts, got = [], 0
+    with archive.open(info) as fh:
+        while True:
+            chunk = fh.read(min(1 << 20, cap + 1 - got))
+            if not chunk:
+                return b"".join(parts)
+            got += len(chunk)
+            if got > cap:
+                return None
+            parts.append(chunk)
+
+
 def _read_zip(data: bytes, out: Loaded, entry: str) -> None:
+    declared = _zip_entries(data)
+    if declared is not None and declared > MAX_FILES * 2:
+        out.notes.append(note("too_big", detail=f"{declared} files in the zip"))
+        out.fatal = True
+        return
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        out.notes.append(note("bad_zip", entry=entry, error=str(exc) or type(exc).__name__))
+    except Exception as exc:  # BadZipFile, OSError, ValueError, EOFError, and what a crafted header raises
+        out.notes.append(note("bad_zip", entry=entry, error=bounds.text(str(exc) or type(exc).__name__, 200)))
         out.fatal = True
         return
     total = unsafe = 0
     for info in infos:
         if info.is_dir() or info.filename.startswith("__MACOSX/"):
             continue
-        name = _safe_member(display_name(info.filename))
+        name = _safe_member(display_name(bounds.text(info.filename, 1000)))
         if name is None:
             unsafe += 1
             continue
         if any(part in _SKIP_DIRS for part in PurePosixPath(name).parts[:-1]):
             continue
         if len(out.files) >= MAX_FILES or info.file_size > MAX_FILE or total + info.file_size > MAX_TOTAL:
-            out.notes.append(note("too_big", detail=f"{len(infos)} files, {info.filename} is {info.file_size} bytes"))
+            out.notes.append(note("too_big", detail=f"{len(infos)} files, {name} is {info.file_size} bytes"))
             break
-        try:
-            content = archive.read(info)
-        except Exception as exc:  # bad CRC, unsupported compression, truncated archive, ...
-            out.notes.append(note("unreadable", path=name, error=str(exc) or type(exc).__name__))
+        if info.compress_type not in _METHODS:
+            out.notes.append(note("zip_method", path=name, method=str(info.compress_type)))
             continue
+        if info.flag_bits & 0x1:
+            out.notes.append(note("unreadable", path=name, error="encrypted"))
+            continue
+        try:
+            content = _inflate(archive, info, min(MAX_FILE, MAX_TOTAL - total))
+        except Exception as exc:  # bad CRC, truncated archive, a corrupt deflate stream, ...
+            out.notes.append(note("unreadable", path=name, error=bounds.text(str(exc) or type(exc).__name__, 200)))
+            continue
+        if content is None:
+            out.notes.append(note("too_big", detail=f"{name} inflates to more than declared or allowed"))
+            break
         total += len(content)
         out.files[name] = content
     if unsafe:
@@ -136,19 +202,32 @@ def _read_zip(data: bytes, out: Loaded, entry: str) -> None:
 
 def _read_folder(root: Path, out: Loaded) -> None:
     total = 0
+    walked = 0
     for folder, dirs, names in os.walk(root, followlinks=False):
+        walked += 1
+        if walked > MAX_FILES:
+            out.notes.append(note("too_big", detail=f"more than {MAX_FILES} folders"))
+            return
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and (not d.startswith(".") or d == ".kenali"))
         for raw in sorted(names):
             path = Path(folder) / raw
-            if raw.startswith(".") or path.is_symlink():
+            if raw.startswith("."):
                 continue
             rel = display_name(path.relative_to(root).as_posix())
             try:
-                size = path.stat().st_size
-                if len(out.files) >= MAX_FILES or size > MAX_FILE or total + size > MAX_TOTAL:
-                    out.notes.append(note("too_big", detail=f"{rel} is {size} bytes"))
+                st = os.lstat(path)
+                if stat.S_ISLNK(st.st_mode):
+                    continue
+                if not stat.S_ISREG(st.st_mode):
+                    out.notes.append(note("special_file", entry=rel))
+                    continue
+                if len(out.files) >= MAX_FILES or st.st_size > MAX_FILE or total + st.st_size > MAX_TOTAL:
+                    out.notes.append(note("too_big", detail=f"{rel} is {st.st_size} bytes"))
                     return
-                content = path.read_bytes()
+                content = read_bounded(path, min(MAX_FILE, MAX_TOTAL - total))
+                if len(content) > min(MAX_FILE, MAX_TOTAL - total):
+                    out.notes.append(note("too_big", detail=f"{rel} grew while read"))
+                    return
             except OSError as exc:
                 out.notes.append(note("unreadable", path=rel, error=exc.strerror or str(exc)))
                 continue
@@ -164,6 +243,7 @@ def _unwrap_single_zip(out: Loaded, entry: str) -> None:
     if len(zips) == 1 and not gradable:
         data = out.files.pop(zips[0])
         out.files.clear()
+        out.inner = PurePosixPath(zips[0]).name
         _read_zip(data, out, f"{entry}/{zips[0]}")
 
 
@@ -177,13 +257,15 @@ def read_entry(entry: Entry) -> Loaded:
             for name in sorted(out.files):
                 h.update(name.encode() + b"\0" + hashlib.sha256(out.files[name]).digest())
             _unwrap_single_zip(out, entry.name)
+        elif entry.kind == "special":
+            out.notes.append(note("special_file", entry=entry.name))
+            out.fatal = True
         elif entry.kind in {"zip", "notebook", "other"}:
-            size = entry.path.stat().st_size
-            if size > MAX_TOTAL:
-                out.notes.append(note("too_big", detail=f"{entry.name} is {size} bytes"))
+            data = read_bounded(entry.path, MAX_TOTAL)
+            if len(data) > MAX_TOTAL:
+                out.notes.append(note("too_big", detail=f"{entry.name} is more than {MAX_TOTAL} bytes"))
                 out.fatal = True
             else:
-                data = entry.path.read_bytes()
                 h.update(data)
                 if entry.kind == "zip":
                     _read_zip(data, out, entry.name)
@@ -215,12 +297,27 @@ def learner_from_name(name: str) -> str:
 
 
 def _json(data: bytes) -> Any:
-    return json.loads(data.decode("utf-8-sig"))
+    """Parsed JSON from a hand-in, cleaned (:func:`.bounds.clean`): text encodable, numbers sane, depth capped."""
+    return bounds.clean(json.loads(data.decode("utf-8-sig")))
+
+
+def _token_in(needle: str, haystack: str) -> bool:
+    """Whether ``needle`` is a whole token of ``haystack`` (``rina`` in ``Rina_123_assignsubmission``)."""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(needle)}(?![A-Za-z0-9])", haystack, re.IGNORECASE) is not None
+
+
+def identity_confirmed(learner_id: str, entry: Entry, inner: str | None) -> bool:
+    """Whether the entry's name (or the one zip an LMS folder holds) says the same learner ID."""
+    wanted = unicodedata.normalize("NFC", learner_id).casefold()
+    names = [entry.name, *([inner] if inner else [])]
+    if any(learner_from_name(n).casefold() == wanted for n in names):
+        return True
+    return entry.kind == "folder" and any(_token_in(learner_id, n) for n in names)
 
 
 def _error(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:160]
+    return bounds.text(text[:160])
 
 
 def _convert(raw: dict[str, Any]) -> Any:
@@ -253,6 +350,8 @@ def parse_notebook(path: str, data: bytes) -> NotebookFile:
         raw = json.loads(data.decode("utf-8-sig"))
     except (ValueError, RecursionError) as exc:
         return NotebookFile(path, None, digest, f"json: {_error(exc)}")
+    if bounds.may_hold_surrogates(data):  # half an emoji somewhere: every text made encodable
+        raw = bounds.deep_text(raw)
     if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int):
         return NotebookFile(path, None, digest, "notebook: no nbformat version")
     cells = raw.get("cells", raw.get("worksheets"))
@@ -270,8 +369,9 @@ def _is_notebook_path(path: str) -> bool:
 
 def parse(entry: Entry, loaded: Loaded) -> Submission:
     """Turn an entry's raw files into a :class:`Submission` (identity, notebooks, records)."""
+    named = learner_from_name(loaded.inner) if loaded.inner else learner_from_name(entry.name)
     sub = Submission(entry=entry.name, kind=entry.kind, digest=loaded.digest,
-                     learner_id=learner_from_name(entry.name), notes=list(loaded.notes), fatal=loaded.fatal)
+                     learner_id=named, notes=list(loaded.notes), fatal=loaded.fatal)
     if loaded.fatal:
         return sub
     files = loaded.files
@@ -286,7 +386,7 @@ def parse(entry: Entry, loaded: Loaded) -> Submission:
             sub.manifest = manifest
             identity = manifest["learner"]
             created = manifest.get("created")
-            sub.created = created if isinstance(created, str) else ""
+            sub.created = created[:40] if isinstance(created, str) else ""  # shown, never used to choose
         except (ValueError, RecursionError) as exc:
             sub.notes.append(note("manifest_invalid", error=_error(exc)))
     learner_files = sorted((p for p in files if PurePosixPath(p).name == "learner.json"),
@@ -300,9 +400,12 @@ def parse(entry: Entry, loaded: Loaded) -> Submission:
     if identity:
         raw_id, raw_name = identity.get("id"), identity.get("name")
         try:
-            who = validate(str(raw_name or "?"), str(raw_id if raw_id is not None else ""))
-            sub.learner_id = who.id
+            who = validate(str(raw_name or "?")[:200], str(raw_id if raw_id is not None else "")[:200])
             sub.name = str(raw_name or "").strip()[:200]
+            if who.id.casefold() != sub.learner_id.casefold() and not identity_confirmed(who.id, entry, loaded.inner):
+                sub.notes.append(note("identity_mismatch", id=who.id, entry=entry.name, named=sub.learner_id))
+                sub.identity_ok = False
+            sub.learner_id = who.id
         except LearnerError:
             sub.notes.append(note("learner_id_invalid", id=str(raw_id)[:80], used=sub.learner_id))
             sub.name = str(raw_name or "").strip()[:200] if isinstance(raw_name, str) else ""
@@ -323,6 +426,7 @@ def parse(entry: Entry, loaded: Loaded) -> Submission:
         except (ValueError, RecursionError):
             bad_records += 1
             continue
+        rec["ts"] = bounds.number(rec.get("ts"))  # a 400-digit or infinite time stamp orders nothing
         rec["_file"] = path
         sub.records.append(rec)
     if bad_records:

@@ -51,6 +51,13 @@ INSTRUCTOR: dict[str, str] = {
     "records_other_learner": "answer records of another learner ({ids})",
     "records_unknown": "answer records for exercises unknown to this course version ignored ({ids})",
     "records_code_ignored": "recorded code answers are never trusted; {ids} not graded without the notebook",
+    "grader_error": "the grader failed on this entry at step {step} ({error}); nothing graded, please report",
+    "special_file": "{entry} is not a regular file (a link, FIFO, socket or device); skipped, never opened",
+    "zip_method": "{path} is compressed with method {method} (only stored and deflate are read); skipped",
+    "identity_mismatch": "the hand-in says learner {id!r} but its entry {entry!r} names {named!r}: "
+                         "check who handed it in (it never outranks an entry whose name confirms the ID)",
+    "run_incomplete": "the code ended without finishing ({reason}); answers sent before that were graded",
+    "answer_repeated": "exercise(s) {ids}: more than one answer came back (forged by the code?); the last was used",
     "duplicate_entry": "{n} entries for this learner: graded {used} ({used_score}); also handed in {others}",
 }
 

@@ -1,12 +1,15 @@
-"""The grading pipeline: discover -> load -> extract -> sandbox -> score -> cache -> report.
+"""The grading pipeline: discover -> load -> extract -> run -> score -> cache -> report.
 
 Each step is a module of its own and can be tested alone; this module only wires them together
-and keeps the sandbox busy while the next submissions are read.
+and keeps the sandbox busy while the next submissions are read. Every per-entry step is guarded:
+an unexpected error in one entry becomes that entry's row, with a note naming the step and the
+error, and the batch goes on.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 from collections.abc import Callable
@@ -16,11 +19,12 @@ from typing import Any
 
 from ..bank import Bank, Course, load_course
 from ..keys import expected_for
-from ..paths import data_dir
+from ..paths import course_root, data_dir
 from . import extract, load, report, score
 from .cache import Cache, bank_hashes, fingerprint
-from .discover import discover
-from .sandbox import Limits, Pool, RunResult
+from .discover import Entry, discover
+from .notes import note
+from .run import Limits, Pool, RunResult
 
 Progress = Callable[[int, int, int], None]  # (done, total, from_cache)
 
@@ -39,6 +43,7 @@ class Outcome:
     out_dir: Path
     files: list[Path] = field(default_factory=list)
     sandbox_errors: list[str] = field(default_factory=list)
+    layers: dict[str, Any] = field(default_factory=dict)  # which confinement layers held (see run.confine)
 
 
 def select_banks(course: Course, only: list[str] | None) -> list[Bank]:
@@ -66,10 +71,49 @@ def compute_keys(banks: list[Bank]) -> None:
                     expected_for(ex)
 
 
+def known_cells(banks: list[Bank]) -> list[str]:
+    """The code cells of the hand-out exercise notebooks: public, in most hand-ins unchanged, so the
+    workers compile them once. Never a learner's code, never a solution."""
+    cells: list[str] = []
+    with contextlib.suppress(Exception):
+        root = course_root()
+        for bank in banks:
+            with contextlib.suppress(OSError, ValueError):
+                nb = json.loads((root / "exercises" / f"{bank.notebook}.ipynb").read_text(encoding="utf-8"))
+                for cell in nb.get("cells", []):
+                    if cell.get("cell_type") == "code":
+                        source = cell.get("source", "")
+                        cells.append("".join(source) if isinstance(source, list) else str(source))
+    return sorted(set(cells))
+
+
+def failed_result(entry: Entry, digest: str, step: str, exc: BaseException, banks: list[Bank],
+                  limits: Limits) -> dict[str, Any]:
+    """The row of an entry that a step could not handle: nothing graded, a note naming the step and error."""
+    try:
+        text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    except Exception:
+        text = ""
+    sub = load.Submission(entry=entry.name, kind=entry.kind, digest=digest,
+                          learner_id=load.learner_from_name(entry.name), fatal=True)
+    sub.notes.append(note("grader_error", step=step, error=f"{type(exc).__name__}: {text}" if text
+                          else type(exc).__name__))
+    return score.score(sub, extract.Plan(), None, banks, limits)
+
+
+def _mtime(entry: Entry) -> int:
+    try:
+        return os.lstat(entry.path).st_mtime_ns
+    except OSError:
+        return 0
+
+
 def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, workers: int | None = None,
           limits: Limits | None = None, only: list[str] | None = None, use_cache: bool = True,
-          progress: Progress | None = None) -> Outcome:
-    """Grade every entry of ``submissions`` and write the reports to ``out_dir``."""
+          progress: Progress | None = None, layers: dict[str, bool] | None = None) -> Outcome:
+    """Grade every entry of ``submissions`` and write the reports to ``out_dir``.
+
+    ``layers`` switches confinement layers off (``{"netns": False}``): for measuring their cost only."""
     started = time.monotonic()
     submissions, out_dir = Path(submissions), Path(out_dir)
     if not submissions.is_dir():
@@ -85,10 +129,10 @@ def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, wor
     cache = Cache(out_dir / ".cache", fingerprint(banks, options), enabled=use_cache)
     entries = discover(submissions, exclude=[out_dir])
     setups = {b.path.name: b.setup for b in banks if any(ex.is_code for ex in b.graded)}
-    warmup = {b.path.name: [ex.solution or "" for ex in b.graded if ex.is_code] for b in banks if b.path.name in setups}
+    cells = known_cells([b for b in banks if b.path.name in setups])
 
     results: list[dict[str, Any]] = []
-    pending: dict[int, tuple[load.Submission, extract.Plan, str]] = {}
+    pending: dict[int, tuple[Entry, load.Submission, extract.Plan, str]] = {}
     pool: Pool | None = None
     counts = {"done": 0, "cached": 0, "graded": 0}
 
@@ -98,40 +142,64 @@ def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, wor
         if progress:
             progress(counts["done"], len(entries), counts["cached"])
 
-    def finish(sub: load.Submission, plan: extract.Plan, run: RunResult | None, digest: str) -> None:
-        results.append(cache.put(digest, score.score(sub, plan, run, banks, limits)))
+    order = {entry.name: (n, _mtime(entry)) for n, entry in enumerate(entries)}
+
+    def add(result: dict[str, Any], entry_name: str) -> None:
+        n, mtime = order.get(entry_name, (0, 0))
+        results.append({**result, "order": n, "mtime": mtime})  # facts the instructor holds, never cached
+
+    def finish(entry: Entry, sub: load.Submission, plan: extract.Plan, run: RunResult | None, digest: str) -> None:
+        try:
+            result = score.score(sub, plan, run, banks, limits)
+        except Exception as exc:
+            result = failed_result(entry, digest, "score", exc, banks, limits)
+        try:
+            result = cache.put(digest, result)
+        except Exception as exc:
+            result = failed_result(entry, digest, "cache", exc, banks, limits)
+        add(result, entry.name)
         tick(False)
 
     def collect(wait: float) -> None:
         if pool is None:
             return
         for key, run in pool.poll(wait):
-            sub, plan, digest = pending.pop(key)
-            finish(sub, plan, run, digest)
+            entry, sub, plan, digest = pending.pop(key)
+            finish(entry, sub, plan, run, digest)
 
     try:
         for n, entry in enumerate(entries):
-            loaded = load.read_entry(entry)
-            hit = cache.get(loaded.digest)
-            if hit is not None:
-                results.append(hit)
-                tick(True)
-                continue
-            sub = load.parse(entry, loaded)
-            plan = extract.plan(sub, course, banks, hashes)
-            sub.notebooks = []  # parsed notebooks are not needed any more: keep memory flat
-            if plan.jobs:
-                if pool is None:
-                    pool = Pool(workers, setups, data_dir(), limits, warmup=warmup)
-                    compute_keys(banks)  # while the workers warm up, not when the first results wait
-                pool.submit(n, [job.to_json() for job in plan.jobs])
-                pending[n] = (sub, plan, loaded.digest)
-                collect(0)
-            else:
-                finish(sub, plan, None, loaded.digest)
+            step, digest = "read", ""
+            try:
+                loaded = load.read_entry(entry)
+                digest = loaded.digest
+                hit = cache.get(loaded.digest)
+                if hit is not None:
+                    add(hit, entry.name)
+                    tick(True)
+                    continue
+                step = "parse"
+                sub = load.parse(entry, loaded)
+                step = "plan"
+                plan = extract.plan(sub, course, banks, hashes)
+                sub.notebooks = []  # parsed notebooks are not needed any more: keep memory flat
+                step = "run"
+                if plan.jobs:
+                    if pool is None:
+                        pool = Pool(workers, setups, data_dir(), limits, known_cells=cells, layers=layers)
+                        compute_keys(banks)  # while the workers warm up, not when the first results wait
+                    pool.submit(n, [job.to_json() for job in plan.jobs])
+                    pending[n] = (entry, sub, plan, loaded.digest)
+                else:
+                    finish(entry, sub, plan, None, loaded.digest)
+            except Exception as exc:
+                add(failed_result(entry, digest, step, exc, banks, limits), entry.name)
+                tick(False)
+            collect(0)
         while pending:
             collect(0.5)
         errors = list(pool.errors) if pool else []
+        layers = dict(pool.layers) if pool else {}
     finally:
         if pool is not None:
             pool.close()
@@ -140,4 +208,4 @@ def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, wor
     if use_cache:
         cache.prune()
     return Outcome(rows, len(entries), counts["graded"], counts["cached"], time.monotonic() - started, out_dir,
-                   files, errors)
+                   files, errors, layers)

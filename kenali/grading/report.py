@@ -61,13 +61,17 @@ def percent(row: dict[str, Any]) -> float:
 # -- rows: one per learner ----------------------------------------------------------------------
 
 def merge(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per learner: of several entries, the newest hand-in counts and the others are noted."""
+    """One row per learner. Of several entries for one ID, the one that counts is decided from facts the
+    instructor holds, never from a date the learner wrote: an entry whose name confirms the ID beats
+    one that only claims it, a readable one beats an unreadable one, then the later file (its time,
+    then its place in the folder). The others are listed in a note and the row is to check."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for res in results:
         groups.setdefault(res["learner_id"].casefold(), []).append(res)
     rows = []
     for group in groups.values():
-        group.sort(key=lambda r: (r.get("created") or "", not r.get("fatal"), r["total"], r["entry"]))
+        group.sort(key=lambda r: (r.get("identity_ok", True) is not False, not r.get("fatal"),
+                                  int(r.get("mtime") or 0), int(r.get("order") or 0), r["entry"]))
         chosen = dict(group[-1])
         if len(group) > 1:
             others = ", ".join(f"{r['entry']} ({num(r['total'])}/{num(r['maximum'])})" for r in group[:-1])
@@ -90,13 +94,15 @@ def merge(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # -- CSV ----------------------------------------------------------------------------------------
 
-_PLAIN_ID = re.compile(r"^[A-Za-z0-9._-]{1,40}$")  # a valid learner ID: nothing a spreadsheet could run
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # a plain number is shown as one, never evaluated
 
 
 def csv_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text: names, notes and entry names come from learners, and a
-    leading ``=``, ``+``, ``-`` or ``@`` would make Excel or LibreOffice evaluate them as a formula."""
-    if value[:1] in {"=", "+", "-", "@", "\t", "\r"} and not _PLAIN_ID.match(value):
+    """A cell a spreadsheet shows as text: IDs, names, notes and entry names come from learners, and a
+    leading ``=``, ``+``, ``-`` or ``@`` (``-1-1``, ``=HYPERLINK(...)``) would make Excel or LibreOffice
+    evaluate them as a formula."""
+    value = value.replace("\0", "")
+    if value[:1] in {"=", "+", "-", "@", "\t", "\r", "\n", "|", "%"} and not _NUMBER.match(value):
         return "'" + value
     return value
 
@@ -353,7 +359,11 @@ def write_all(out_dir: Path, rows: list[dict[str, Any]], course: Course, banks: 
     keep = set()
     for row in rows:
         path = feedback / f"{row['file']}.html"
-        path.write_text(feedback_html(row, banks), encoding="utf-8")
+        try:
+            page = feedback_html(row, banks)
+        except Exception as exc:
+            page = f"<!doctype html><meta charset='utf-8'><p>{esc(row['learner_id'])}: {esc(type(exc).__name__)}</p>"
+        path.write_text(page, encoding="utf-8")
         keep.add(path.name)
         written.append(path)
     for stale in feedback.glob("*.html"):  # learners no longer in the folder

@@ -23,7 +23,7 @@ from ..textnorm import compact
 from .extract import Plan
 from .load import Submission
 from .notes import Note, note
-from .sandbox import Limits, RunResult
+from .run import Limits, RunResult
 
 _KINDS = {"number", "text", "bool", "none", "ellipsis", "list", "dict", "series", "dataframe", "too_big", "other"}
 PREVIEW_ROWS = 12
@@ -214,6 +214,10 @@ def _code_results(jobs: list, run: RunResult | None, limits: Limits, learner_id:
             elif not valid_plain(plain):
                 result = Result("invalid", 0.0, (t("grading.answer.unreadable"),))
                 plain = None
+            elif plain.get("kind") == "too_big":
+                result = Result("invalid", 0.0, (t("grading.answer.too_big", type=str(plain.get("type"))[:80]),))
+            elif plain.get("kind") == "other":
+                result = Result("invalid", 0.0, (t("grading.answer.unconvertible", type=str(plain.get("type"))[:200]),))
             else:
                 result = _check(ex, plain)
             out[ex.id] = _entry(ex, result, answer=plain, source="code", learner_id=learner_id, extra=extra,
@@ -224,6 +228,11 @@ def _code_results(jobs: list, run: RunResult | None, limits: Limits, learner_id:
             notes.append(note("timeout", seconds=limits.timeout, ids=ids))
         else:
             notes.append(note("crashed", reason=_crash_reason(run), ids=ids))
+    elif run.done is None and not run.error and not run.fatal and jobs:  # every answer came, but no clean end
+        notes.append(note("timeout", seconds=limits.timeout, ids="none") if run.timed_out
+                     else note("run_incomplete", reason=_crash_reason(run)))
+    if run.repeated:
+        notes.append(note("answer_repeated", ids=", ".join(sorted(run.repeated)[:10])))
     if run.truncated:
         notes.append(note("output_truncated", size=f"more than {limits.result_bytes >> 20} MB of results",
                           cap=f"{limits.result_bytes >> 20} MB"))
@@ -271,6 +280,7 @@ def score(sub: Submission, plan: Plan, run: RunResult | None, banks: list[Bank],
     return {
         "entry": sub.entry, "kind": sub.kind, "digest": sub.digest, "learner_id": sub.learner_id, "name": sub.name,
         "created": sub.created, "fatal": sub.fatal, "notes": unique, "exercises": results,
+        "identity_ok": sub.identity_ok,
         "total": earned, "maximum": maximum,
         "status": "failed" if sub.fatal or empty else ("check" if unique else "ok"),
     }

@@ -74,7 +74,7 @@ class Kit:
 
     def limits(self, **changes: Any):
         """Limits small enough for tests: an endless loop costs one second."""
-        from kenali.grading.sandbox import Limits
+        from kenali.grading.run import Limits
 
         return Limits(**{"cell_timeout": 1, "timeout": 8, "memory_mb": 256, **changes})
 

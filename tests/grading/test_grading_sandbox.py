@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from kenali.grading.sandbox import Limits, Pool, parse_payload
+from kenali.grading.run import Limits, Pool, parse_payload
 
 LIMITS = Limits(timeout=2.5, cell_timeout=0.5, memory_mb=256)
 

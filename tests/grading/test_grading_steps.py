@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kenali.grading import cache, discover, extract, load, notes, score
-from kenali.grading.sandbox import Limits, RunResult
+from kenali.grading.run import Limits, RunResult
 from kenali.values import to_plain
 
 
@@ -76,9 +76,13 @@ def test_learner_from_name(name, learner):
 
 def test_identity_from_manifest(tmp_path, kit):
     files = kit.handin(tmp_path, "rina", "Rina Wati", created="2025-06-03T08:00:00+00:00")
-    sub = _parse(kit.write_zip(tmp_path / "subs" / "whatever (3).zip", files))
+    sub = _parse(kit.write_zip(tmp_path / "subs" / "rina-kenali (3).zip", files))
     assert (sub.learner_id, sub.name, sub.created) == ("rina", "Rina Wati", "2025-06-03T08:00:00+00:00")
-    assert sub.kind == "zip" and not sub.fatal and sub.notes == []
+    assert sub.kind == "zip" and not sub.fatal and sub.notes == [] and sub.identity_ok
+    other = _parse(kit.write_zip(tmp_path / "subs" / "whatever (3).zip", files))  # the name says someone else
+    assert other.learner_id == "rina" and not other.identity_ok
+    assert other.notes == [{"code": "identity_mismatch", "id": "rina", "entry": "whatever (3).zip",
+                            "named": "whatever"}]
     assert [nb.path for nb in sub.notebooks] == [kit.nb_path]
     assert sorted(r["exercise"] for r in sub.records) == ["5.14", "5.15"]
     assert all(r["_file"].startswith("progress/attempts/") for r in sub.records)

@@ -30,7 +30,7 @@ def _digests(paths) -> dict[str, str]:
 
 def _write_protection() -> bool:
     """Whether the sandbox can keep a child off the grader's files here (Landlock, or a uid of its own)."""
-    from kenali.grading.sandbox import can_drop_privileges
+    from kenali.grading.run import can_drop_privileges
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)

@@ -1,0 +1,310 @@
+"""Confinement: what keeps one submission's code inside its own box, and what the kernel allows.
+
+Layers, each detected at worker start (:func:`probe`) and recorded (``kenali grade`` prints them):
+
+``pidns``
+    Each job's child is PID 1 of a new PID namespace (``unshare(CLONE_NEWPID)`` in the worker,
+    then ``fork``; ``setns`` back for the next job). Killing it kills every process the learner
+    started, whatever it did (new sessions, double forks, daemons). Needs root or a user namespace.
+``netns``
+    The child enters a new network namespace: no interface but a loopback that is down, so
+    ``connect`` fails and a listening socket cannot be reached. Needs root or a user namespace.
+``landlock``
+    Linux 5.13+: files may be created or changed only in the job's folder; reads only of Python,
+    the system libraries, the course data and the job's folder (not the submissions, not the
+    grader's output); Linux 6.7+ (ABI 4) TCP ``bind``/``connect`` refused; Linux 6.12+ (ABI 6)
+    no signals to processes outside the box.
+``cgroup``
+    Per worker slot a cgroup (v2, or v1 ``memory`` + ``pids`` controllers) caps the memory of all
+    the job's processes together and their number, and kills them all after the job.
+``tmpfs``
+    The worker gets a private mount namespace and each slot's job folder is a size-capped tmpfs:
+    the bytes a job writes in its folder are capped in total, not per file.
+``rlimits``
+    Always: address space and CPU per process, file size, no core dumps; processes per uid when
+    the child runs as an unprivileged user (``RLIMIT_NPROC`` does not apply to root).
+
+Fallback when neither PID namespace nor cgroup holds: after each job every process whose
+environment carries the job's marker is killed (a scan of ``/proc``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import resource
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_REC, MS_PRIVATE = 0x4000, 1 << 18
+MARKER = "KENALI_GRADING_JOB"
+
+_libc: Any = None
+
+
+def libc() -> Any:
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc
+
+
+def _unshare(flags: int) -> bool:
+    return libc().unshare(ctypes.c_int(flags)) == 0
+
+
+# -- PID namespaces (worker side) ---------------------------------------------------------------
+
+class PidNamespaces:
+    """Fork each job's child as PID 1 of a fresh PID namespace, when the kernel lets us."""
+
+    def __init__(self) -> None:
+        self.own: int | None = None
+        with contextlib.suppress(OSError):
+            self.own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+
+    def fork(self) -> tuple[int, bool]:
+        """``os.fork()``; the bool says whether the child is PID 1 of a new namespace."""
+        fresh = self.own is not None and _unshare(CLONE_NEWPID)
+        try:
+            pid = os.fork()
+        finally:
+            if fresh and self.own is not None:
+                libc().setns(ctypes.c_int(self.own), ctypes.c_int(CLONE_NEWPID))
+        return pid, fresh
+
+
+def enter_netns() -> bool:
+    """In the child: a new network namespace (loopback down: nothing to connect to)."""
+    return _unshare(CLONE_NEWNET)
+
+
+def private_tmpfs(folder: Path, size_mb: int) -> bool:
+    """In the worker: a private mount namespace and a tmpfs of ``size_mb`` at ``folder``."""
+    lib = libc()
+    if not _unshare(CLONE_NEWNS):
+        return False
+    if lib.mount(b"none", b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None) != 0:
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    options = f"size={int(size_mb)}m,mode=0755".encode()
+    return lib.mount(b"kenali", str(folder).encode(), b"tmpfs", ctypes.c_ulong(0), options) == 0
+
+
+# -- cgroups ------------------------------------------------------------------------------------
+
+class Cgroup:
+    """One worker slot's cgroup: memory and process caps for all of a job's processes, and kill-all."""
+
+    def __init__(self, name: str, memory_bytes: int, pids: int):
+        self.version = 0
+        self.dirs: dict[str, Path] = {}
+        v2 = Path("/sys/fs/cgroup")
+        own = self._own()
+        with contextlib.suppress(OSError):
+            if (v2 / "cgroup.controllers").exists():
+                base = v2 / own.get("", "/").lstrip("/")
+                controllers = (base / "cgroup.subtree_control").read_text().split()
+                if {"memory", "pids"} <= set(controllers):
+                    folder = base / name
+                    folder.mkdir(exist_ok=True)
+                    (folder / "memory.max").write_text(str(memory_bytes))
+                    (folder / "memory.swap.max").write_text("0") if (folder / "memory.swap.max").exists() else None
+                    (folder / "pids.max").write_text(str(pids))
+                    self.dirs = {"": folder}
+                    self.version = 2
+                    return
+        try:
+            dirs = {}
+            for ctl in ("memory", "pids"):
+                root = v2 / ctl
+                if not (root / "cgroup.procs").exists():
+                    raise OSError(f"no cgroup v1 {ctl} controller")
+                folder = root / own.get(ctl, "/").lstrip("/") / name
+                folder.mkdir(exist_ok=True)
+                dirs[ctl] = folder
+            (dirs["memory"] / "memory.limit_in_bytes").write_text(str(memory_bytes))
+            with contextlib.suppress(OSError):
+                (dirs["memory"] / "memory.memsw.limit_in_bytes").write_text(str(memory_bytes))
+            (dirs["pids"] / "pids.max").write_text(str(pids))
+            self.dirs, self.version = dirs, 1
+        except OSError:
+            self.dirs, self.version = {}, 0
+
+    @staticmethod
+    def _own() -> dict[str, str]:
+        out: dict[str, str] = {}
+        with contextlib.suppress(OSError):
+            for line in Path("/proc/self/cgroup").read_text().splitlines():
+                _, ctls, path = line.split(":", 2)
+                for ctl in ctls.split(",") if ctls else [""]:
+                    out[ctl] = path
+        return out
+
+    def join(self) -> bool:
+        """In the child: move this process (and so everything it starts) into the cgroup."""
+        ok = bool(self.dirs)
+        for folder in self.dirs.values():
+            try:
+                (folder / "cgroup.procs").write_text("0")
+            except OSError:
+                ok = False
+        return ok
+
+    def kill_all(self) -> None:
+        """In the worker, after a job: every process still in the cgroup is killed."""
+        if self.version == 2:
+            with contextlib.suppress(OSError):
+                (self.dirs[""] / "cgroup.kill").write_text("1")
+            return
+        for folder in self.dirs.values():
+            for _ in range(5):
+                try:
+                    pids = [int(p) for p in (folder / "cgroup.procs").read_text().split()]
+                except OSError:
+                    break
+                if not pids:
+                    break
+                for pid in pids:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+
+    def remove(self) -> None:
+        for folder in self.dirs.values():
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def kill_marked(token: str) -> int:
+    """Fallback: kill every process whose environment carries ``MARKER=token`` (scan of /proc)."""
+    needle = f"{MARKER}={token}".encode()
+    killed = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as fh:
+                env = fh.read()
+        except OSError:
+            continue
+        if needle in env.split(b"\0"):
+            with contextlib.suppress(OSError):
+                os.kill(int(name), signal.SIGKILL)
+                killed += 1
+    return killed
+
+
+# -- rlimits ------------------------------------------------------------------------------------
+
+def set_limits(limits: dict[str, Any], unprivileged: bool) -> None:
+    """Per-process limits (always): address space, CPU, file size, no core dumps, processes per uid."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    with open("/proc/self/statm") as fh:
+        vm = int(fh.read().split()[0]) * page
+    memory = vm + int(limits["memory_mb"]) * 1024 * 1024
+    cpu = int(limits["timeout"]) + 1
+    fsize = int(limits.get("disk_mb", 64)) << 20
+    settings = [
+        (resource.RLIMIT_AS, (memory, memory)),
+        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
+        (resource.RLIMIT_FSIZE, (fsize, fsize)),
+        (resource.RLIMIT_CORE, (0, 0)),
+    ]
+    if unprivileged:  # counts processes of the child's own uid only
+        settings.append((resource.RLIMIT_NPROC, (int(limits.get("processes", 64)),) * 2))
+    for which, value in settings:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(which, value)
+
+
+# -- Landlock -----------------------------------------------------------------------------------
+
+_CREATE, _ADD_RULE, _RESTRICT = 444, 445, 446  # the same on every architecture
+
+
+def landlock_abi() -> int:
+    try:
+        lib = libc()
+        lib.syscall.restype = ctypes.c_long
+        return int(lib.syscall(_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(1)))
+    except (OSError, AttributeError):
+        return -1
+
+
+def read_roots(extra: list[str]) -> list[str]:
+    """Folders the learner's code may read: Python and its packages, system files, and ``extra``."""
+    roots = {"/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/dev", "/proc", "/sys", "/opt/conda",
+             sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    for entry in sys.path:
+        if entry and os.path.isdir(entry) and ("site-packages" in entry or "dist-packages" in entry
+                                               or entry.startswith((sys.prefix, sys.base_prefix))):
+            roots.add(entry)
+    roots.update(extra)
+    return sorted(r for r in roots if r and os.path.exists(r))
+
+
+def restrict(writable: list[str], readable: list[str] | None) -> int:
+    """Restrict this process and its future children (Landlock). Returns the ABI used (0 when not).
+
+    Writes only under ``writable``; reads only under ``readable`` (None: reads not restricted);
+    ABI 4+: no TCP bind/connect; ABI 6+: no signals to processes outside."""
+    abi = landlock_abi()
+    if abi < 1:
+        return 0
+    lib = libc()
+    syscall = lib.syscall
+    file_write = 1 << 1 | (1 << 14 if abi >= 3 else 0)  # WRITE_FILE, TRUNCATE
+    write_rights = file_write | sum(1 << b for b in range(4, 13)) | (1 << 13 if abi >= 2 else 0)
+    read_file, read_dir = 1 << 2, 1 << 3
+    handled = write_rights | (read_file | read_dir if readable is not None else 0)
+
+    class Ruleset(ctypes.Structure):
+        _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
+
+    class Beneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("access", ctypes.c_uint64), ("fd", ctypes.c_int32)]
+
+    net = 0b11 if abi >= 4 else 0  # LANDLOCK_ACCESS_NET_BIND_TCP | CONNECT_TCP, no rule: both refused
+    attr = Ruleset(handled, net, 0b11 if abi >= 6 else 0)  # SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL
+    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
+    ruleset = syscall(_CREATE, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return 0
+    rules: dict[str, int] = {}
+    for path in writable:
+        rules[path] = rules.get(path, 0) | write_rights | (read_file | read_dir if readable is not None else 0)
+    for path in readable or []:
+        rules[path] = rules.get(path, 0) | read_file | read_dir
+    try:
+        for path, rights in rules.items():
+            with contextlib.suppress(OSError):
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                try:
+                    if not os.path.isdir(path):
+                        rights &= file_write | read_file
+                    rule = Beneath(rights & handled, fd)
+                    syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1), ctypes.byref(rule), ctypes.c_uint32(0))
+                finally:
+                    os.close(fd)
+        if lib.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            return 0
+        return abi if syscall(_RESTRICT, ctypes.c_int(ruleset), ctypes.c_uint32(0)) == 0 else 0
+    finally:
+        os.close(ruleset)
+
+
+def platform_problem() -> str | None:
+    """Why code answers cannot be re-executed on this system (None on Linux)."""
+    if sys.platform.startswith("linux"):
+        return None
+    return ("code answers can only be re-executed on Linux (the sandbox needs fork, Landlock and namespaces); "
+            f"on {sys.platform} widget answers are graded and code answers are marked not graded: "
+            "grade on a Linux machine, WSL2 or a Linux container")
