@@ -141,9 +141,10 @@ class Store:
         """
         _check_size(rec)
         folder = self.attempts_dir / _safe_name(rec["exercise"])
-        if not folder.is_dir():
+        if not folder.is_dir():  # a new folder: make its name (and its parent's) durable too
             folder.mkdir(parents=True, exist_ok=True)
             fsync_dir(folder.parent)
+            fsync_dir(self.root)
         path, seq = self._publish(folder, rec)
         rec["seq"] = rec["attempt"] = seq
         return path
@@ -173,8 +174,17 @@ class Store:
                 final = folder / f"{seq:012d}.json"
                 try:
                     os.link(tmp, final)
-                except FileExistsError:  # a concurrent writer took this number: take the next
-                    tmp.unlink()
+                except FileExistsError:
+                    if not os.path.samefile(tmp, final):  # a concurrent writer took this number: take the next
+                        tmp.unlink()
+                        seq = max(seq + 1, self._next_seq(folder))
+                        continue
+                    # else a reader took our temporary file for a dead writer's and published it
+                except FileNotFoundError:  # ... and removed it already: published unless renumbered
+                    with contextlib.suppress(OSError):
+                        if _read_capped(final) == payload:
+                            fsync_dir(folder)
+                            return final, seq
                     seq = max(seq + 1, self._next_seq(folder))
                     continue
                 except OSError as exc:

@@ -487,3 +487,25 @@ def test_attempts_that_cannot_be_recorded_are_still_counted(session, monkeypatch
     monkeypatch.setattr(session.store, "record", refuse)
     ex = session.exercise("9.1")
     assert [session.submit(ex, answer)[1]["attempt"] for answer in "aab"] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("reader_removes_tmp", [False, True])
+def test_a_slow_writer_whose_record_a_reader_published_writes_no_duplicate(tmp_path, monkeypatch, reader_removes_tmp):
+    """A writer stalled past the recovery age: a reader publishes its temporary file meanwhile."""
+    real_link = os.link
+    calls = []
+
+    def reader_first(src, dst, *a, **k):
+        if not calls:
+            calls.append(dst)
+            real_link(src, dst)  # what Store._leftover does for a complete, old temporary record
+            if reader_removes_tmp:
+                os.unlink(src)
+        return real_link(src, dst, *a, **k)
+
+    monkeypatch.setattr(os, "link", reader_first)
+    store = Store(tmp_path)
+    path = store.record(dict(GOOD))
+    assert path.name == "000000000001.json"
+    assert [r["seq"] for r in store.attempts("1.1")] == [1]
+    assert not list(folder(tmp_path).glob(".tmp-*"))
