@@ -24,12 +24,14 @@ STYLE = """<style>
 .kenali-ex .widget-radio, .kenali-ex .widget-checkbox {height: auto !important; width: 100% !important;
   max-width: 100%; overflow: visible !important;}
 .kenali-ex .widget-radio-box {width: 100%; height: auto !important; margin: 0 !important;}
-.kenali-ex .widget-radio-box label {display: flex !important; align-items: flex-start; gap: 8px;
+.kenali-ex .widget-radio-box label {display: flex !important; align-items: flex-start !important; gap: 8px;
   margin: 3px 0 !important; padding: 0 !important; cursor: pointer;}
-.kenali-ex .widget-radio-box input, .kenali-ex .widget-checkbox input {float: none !important;
-  flex: 0 0 auto; height: 1.4em !important; min-height: 1.4em; margin: 0 0 0 1px !important;}
-.kenali-ex .widget-checkbox .widget-label-basic {display: flex !important; align-items: flex-start; gap: 8px;
-  width: 100% !important; margin: 3px 0 !important; cursor: pointer;}
+.kenali-ex .widget-radio-box input, .kenali-ex .widget-checkbox input {float: none !important; order: -1;
+  flex: 0 0 auto; font-size: inherit !important; height: 1.4em !important; min-height: 0 !important;
+  line-height: 1.4 !important; margin: 0 0 0 1px !important; align-self: flex-start;}
+.kenali-ex .widget-checkbox {align-items: flex-start !important; margin: 0 !important;}
+.kenali-ex .widget-checkbox .widget-label-basic {display: flex !important; align-items: flex-start !important;
+  gap: 8px; width: 100% !important; margin: 3px 0 !important; cursor: pointer;}
 .kenali-ex .widget-checkbox .widget-label-basic > span {flex: 1 1 auto; min-width: 0;}
 .kenali-ex .kenali-options {width: 100%; margin-bottom: 6px;}
 .kenali-ex .kenali-row {display: flex; flex-wrap: wrap; align-items: center; column-gap: 12px; row-gap: 2px;
