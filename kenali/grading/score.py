@@ -231,6 +231,10 @@ def _code_results(jobs: list, run: RunResult | None, limits: Limits, learner_id:
     elif run.done is None and not run.error and not run.fatal and jobs:  # every answer came, but no clean end
         notes.append(note("timeout", seconds=limits.timeout, ids="none") if run.timed_out
                      else note("run_incomplete", reason=_crash_reason(run)))
+    elif run.done is not None and not run.error and len(run.cells) != (ran := sum(not s for j in jobs for s in j.skip)):
+        # the real child reports every cell it runs before it says done: a short stream was written by the code
+        notes.append(note("run_incomplete", reason=f"{len(run.cells)} of {ran} cells reported before the end "
+                                                   "(results forged by the code?)"))
     if run.repeated:
         notes.append(note("answer_repeated", ids=", ".join(sorted(run.repeated)[:10])))
     if run.truncated:

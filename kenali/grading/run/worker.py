@@ -212,7 +212,7 @@ def _reap() -> None:
 
 
 def run_job(state: dict[str, Any], header: dict[str, Any], payload: bytearray, slot: Path,
-            uid: int | None) -> tuple[dict[str, Any], list[bytearray]]:
+            uid: int | None) -> tuple[dict[str, Any], list[tuple[bytearray, int]]]:
     limits = header["limits"]
     workdir = slot / "jobs" / f"job-{header['job']}"
     started = time.monotonic()
@@ -241,13 +241,13 @@ def run_job(state: dict[str, Any], header: dict[str, Any], payload: bytearray, s
         os.setpgid(pid, pid)
     deadline = started + float(limits["timeout"])
     cap = int(limits["result_bytes"])
-    chunks: list[bytearray] = []
+    chunks: list[tuple[bytearray, int]] = []
     size = 0
     timed_out = truncated = False
 
     def read_some() -> bool:
         nonlocal size, truncated
-        chunk = bytearray(1 << 16)
+        chunk = bytearray(1 << 16)  # never resized: a moved copy would leave this learner's results behind
         n = os.readv(r, [chunk])
         if n <= 0:
             return False
@@ -255,8 +255,7 @@ def run_job(state: dict[str, Any], header: dict[str, Any], payload: bytearray, s
             truncated = True
             wipe(chunk)
             return False
-        del chunk[n:]
-        chunks.append(chunk)
+        chunks.append((chunk, n))
         size += n
         return True
 
@@ -321,9 +320,9 @@ def worker_main() -> int:
         header = json.loads(line)
         payload = read_exact(stdin, int(header.get("bytes", 0)))
         result, chunks = run_job(state, header, payload, slot, uid)
-        n = sum(len(c) for c in chunks)
-        write_all(proto, [json.dumps({**result, "bytes": n}).encode() + b"\n", *chunks])
-        for chunk in chunks:
+        n = sum(k for _, k in chunks)
+        write_all(proto, [json.dumps({**result, "bytes": n}).encode() + b"\n", *(memoryview(c)[:k] for c, k in chunks)])
+        for chunk, _ in chunks:
             wipe(chunk)
     if state["cgroup"] is not None:
         state["cgroup"].remove()
