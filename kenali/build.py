@@ -14,6 +14,7 @@ notebook is opened); the one-line ``text/plain`` status stays.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import tempfile
@@ -68,21 +69,85 @@ def exercise_markdown(ex: Exercise) -> str:
     return f"{head}\n\n{ex.scenario}" if ex.scenario else head
 
 
-def _exercise_cells(ex: Exercise, solved: bool) -> list:
+def _setup_statements(setup: str) -> list[tuple[str, set[str], set[str]]]:
+    """Each top-level statement of a bank's setup code: (source, names it binds, names it uses)."""
+    tree = ast.parse(setup)
+    out = []
+    for node in tree.body:
+        binds: set[str] = set()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            binds = {(a.asname or a.name).split(".")[0] for a in node.names}
+        else:
+            for target in ast.walk(node):
+                if isinstance(target, ast.Name) and isinstance(target.ctx, ast.Store):
+                    binds.add(target.id)
+        uses = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        out.append((ast.get_source_segment(setup, node) or "", binds, uses))
+    return out
+
+
+def _names_used(*sources: str | None) -> set[str]:
+    names: set[str] = set()
+    for source in sources:
+        if source:
+            names |= {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+    return names
+
+
+def code_preamble(ex: Exercise, setup: str | None) -> str:
+    """The lines that make a code answer cell run alone in a fresh kernel (after a restart, say).
+
+    The imports and the tables of the bank's setup that the exercise's starter or solution uses,
+    with ``cek`` added to the ``from kenali import`` line: ``import pandas as pd``,
+    ``from kenali import cek, muat``, ``pesanan = muat("pesanan")``.
+    """
+    statements = _setup_statements(setup) if setup else []
+    wanted = _names_used(ex.starter, ex.solution)
+    chosen: list[int] = []
+    for _ in range(len(statements) + 1):  # pull in what the chosen statements use (muat, pd), to a fixed point
+        for i, (_src, binds, uses) in enumerate(statements):
+            if i not in chosen and binds & wanted:
+                chosen.append(i)
+                wanted |= uses
+    kenali_names = ["cek"]
+    imports, assignments = [], []
+    for i in sorted(chosen):
+        src, binds, _uses = statements[i]
+        if src.startswith("from kenali import"):
+            kenali_names += sorted(binds - {"cek"})
+        elif src.startswith(("import ", "from ")):
+            imports.append(src)
+        else:
+            assignments.append(src)
+    lines = [*imports, f"from kenali import {', '.join(kenali_names)}"]
+    if assignments:
+        lines += ["", *assignments]
+    return "\n".join(lines)
+
+
+def _exercise_cells(ex: Exercise, solved: bool, setup: str | None = None) -> list:
+    """An exercise's Markdown and its code cell; the code cell imports what it calls, so it runs alone."""
     key = ex.id.replace(".", "-")
     cells = [_md(f"ex-{key}-md", exercise_markdown(ex))]
     if ex.is_code:
-        body = ex.solution if solved else ex.starter
-        cells.append(_code(f"ex-{key}", f"{body.strip()}\ncek({ex.id!r}, {ex.variable})".replace("'", '"')))
+        body = (ex.solution if solved else ex.starter).strip()
+        check = f"cek({ex.id!r}, {ex.variable})".replace("'", '"')
+        cells.append(_code(f"ex-{key}", f"{code_preamble(ex, setup)}\n\n{body}\n{check}"))
     elif solved:
-        cells.append(_code(f"ex-{key}", f'tampilkan("{ex.id}", jawab={_literal(ex.correct_answer())})'))
+        call = f'tampilkan("{ex.id}", jawab={_literal(ex.correct_answer())})'
+        cells.append(_code(f"ex-{key}", f"from kenali.mode_solusi import tampilkan\n\n{call}"))
     else:
-        cells.append(_code(f"ex-{key}", f'tampilkan("{ex.id}")'))
+        cells.append(_code(f"ex-{key}", f'from kenali import tampilkan\n\ntampilkan("{ex.id}")'))
     return cells
 
 
 def build_notebook(bank: Bank, solved: bool) -> nbformat.NotebookNode:
-    """The exercise (``solved=False``) or solution (``solved=True``) notebook of a bank, without outputs."""
+    """The exercise (``solved=False``) or solution (``solved=True``) notebook of a bank, without outputs.
+
+    Every code cell runs alone in a fresh kernel: each imports the kenali call it makes (solution
+    notebooks from :mod:`kenali.mode_solusi`, so nothing is recorded for the learner), and each code
+    answer cell loads the tables it uses.
+    """
     kind = "solutions" if solved else "exercises"
     has_code = any(ex.is_code for ex in bank.graded)
     title = bank.title + (t("notebook.solution_suffix") if solved else "")
@@ -92,11 +157,11 @@ def build_notebook(bank: Bank, solved: bool) -> nbformat.NotebookNode:
     if bank.intro:
         intro.append(bank.intro)
     intro.append(t("notebook.how_to") + (" " + t("notebook.how_to_code") if has_code else ""))
-    names = ["mulai", "tampilkan", *(["cek"] if has_code else []), *(["muat"] if bank.setup else []), "ringkasan"]
-    start = f'mulai("{bank.lesson}", mode="solusi")' if solved else f'mulai("{bank.lesson}")'
+    intro.append(t("notebook.lesson_link", lesson=f"../notebooks/{bank.notebook}.ipynb"))
+    module = "kenali.mode_solusi" if solved else "kenali"
     cells = [
         _md("intro", "\n\n".join(intro)),
-        _code("start", f"from kenali import {', '.join(names)}\n\n{start}"),
+        _code("start", f'from {module} import mulai\n\nmulai("{bank.lesson}")'),
     ]
     if bank.setup:
         cells.append(_md("setup-md", t("notebook.setup_lead")))
@@ -106,9 +171,15 @@ def build_notebook(bank: Bank, solved: bool) -> nbformat.NotebookNode:
         if ex.section and ex.section != section:
             section = ex.section
             cells.append(_md(f"section-{ex.id.replace('.', '-')}", f"## {section}"))
-        cells.extend(_exercise_cells(ex, solved))
+        cells.extend(_exercise_cells(ex, solved, bank.setup))
     cells.append(_md("summary-md", t("notebook.summary")))
-    cells.append(_code("summary", "ringkasan()"))
+    cells.append(_code("summary", f'from {module} import ringkasan\n\nringkasan("{bank.lesson}")'))
+    links = {
+        "map": "../notebooks/00_mulai.ipynb",
+        "exercises": f"../exercises/{bank.notebook}.ipynb",
+        "solutions": f"../solutions/{bank.notebook}.ipynb",
+    }
+    cells.append(_md("next", t("notebook.next_solved" if solved else "notebook.next", **links)))
     nb = new_notebook(cells=cells)
     nb.metadata.update(
         {
@@ -252,11 +323,23 @@ def _lesson_info(path: Path) -> tuple[str, int]:
     return title, int(nb.metadata.get("kenali", {}).get("minutes", 0))
 
 
+def _lesson_list(lessons: list[str]) -> str:
+    """ "01 sampai 04", "01 dan 03", "05": lesson numbers as a learner reads them."""
+    numbers = [int(x) for x in lessons]
+    if len(lessons) > 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        return t("notebook.map_range", first=lessons[0], last=lessons[-1])
+    if len(lessons) > 1:
+        return t("notebook.map_and", first=", ".join(lessons[:-1]), last=lessons[-1])
+    return lessons[0] if lessons else ""
+
+
 def course_map_markdown(course: Course, root: Path) -> str:
-    """The course map: every lesson and exercise notebook, linked, with estimated times."""
+    """The course map: every lesson, exercise and solution notebook, linked relative to ``notebooks/``,
+    with estimated times, and which lessons need code (pandas) and which need none."""
     banks = {b.lesson: b for b in course.banks}
-    rows = [t("notebook.map_title"), "", t("notebook.map_header"), "|---|---|---|---|---|"]
+    rows = [t("notebook.map_title"), "", t("notebook.map_header"), "|---|---|---|---|---|---|"]
     total = 0
+    with_code, without_code = [], []
     for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         if path.name == START_NOTEBOOK:
             continue
@@ -268,15 +351,18 @@ def course_map_markdown(course: Course, root: Path) -> str:
             total += bank.minutes
             ex = f"[{t('notebook.map_exercises', n=len(bank.graded))}](../exercises/{bank.notebook}.ipynb)"
             ex_time = t("notebook.map_minutes", minutes=bank.minutes)
+            solution = f"[{t('notebook.map_solutions')}](../solutions/{bank.notebook}.ipynb)"
+            (with_code if any(e.is_code for e in bank.graded) else without_code).append(lesson)
         else:
-            ex, ex_time = "—", ""
+            ex, ex_time, solution = "—", "", "—"
         lesson_time = t("notebook.map_minutes", minutes=minutes)
-        rows.append(f"| {lesson} | [{title}]({path.name}) | {lesson_time} | {ex} | {ex_time} |")
+        rows.append(f"| {lesson} | [{title}]({path.name}) | {lesson_time} | {ex} | {ex_time} | {solution} |")
     hours, mins = divmod(total, 60)
-    rows += [
-        "",
-        t("notebook.map_total", hours=hours, minutes=mins),
-    ]
+    rows += ["", t("notebook.map_total", hours=hours, minutes=mins)]
+    if without_code:
+        rows += ["", t("notebook.map_no_code", lessons=_lesson_list(without_code))]
+    if with_code:
+        rows += ["", t("notebook.map_code", lessons=_lesson_list(with_code))]
     return "\n".join(rows)
 
 

@@ -129,7 +129,12 @@ def test_running_a_solution_notebook_never_writes_learner_progress(tmp_path):
 
 def test_no_passage_repeats_the_source_articles():
     tool = SHARED / "tools" / "seed_overlap.py"
-    assert tool.is_file(), f"{tool} is missing: the course checkout must sit beside ../shared"
+    if not tool.is_file():
+        # A learner's or author's fresh clone has no ../shared; CI has it and sets KENALI_SHARED_REQUIRED=1.
+        reason = f"{tool} is missing: the source-overlap check needs the course checkout beside ../shared"
+        if os.environ.get("KENALI_SHARED_REQUIRED") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
     run = subprocess.run([sys.executable, str(tool), str(ROOT)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-3000:]
 
@@ -144,3 +149,103 @@ def test_data_generator_reproduces_the_committed_csv_files(tmp_path):
     for path in committed:
         assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
     assert sorted(p.name for p in tmp_path.glob("*.csv")) == [p.name for p in committed]
+
+
+# -- every notebook as a learner meets it: cells that run alone, links that open, lessons without code ---------
+
+NOTEBOOK_FOLDERS = ("notebooks", "exercises", "solutions")
+KENALI_CALL = re.compile(r"\b(mulai|tampilkan|cek|kemajuan|identitas|serahkan|ringkasan|muat|petunjuk|solusi)\(")
+MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+
+
+def _all_notebooks() -> list[Path]:
+    paths = [p for folder in NOTEBOOK_FOLDERS for p in sorted((ROOT / folder).glob("*.ipynb"))]
+    assert len(paths) >= 16, paths
+    return paths
+
+
+def _kenali_cells(path: Path) -> list:
+    nb = nbformat.read(path, as_version=4)
+    return [c for c in nb.cells if c.cell_type == "code" and KENALI_CALL.search(c.source)]
+
+
+class _NoIPython:
+    """What ``get_ipython()`` gives a magic such as ``%matplotlib inline`` when a cell runs outside a kernel."""
+
+    def run_line_magic(self, *args, **kwargs):
+        return None
+
+    run_cell_magic = run_line_magic
+
+
+@pytest.mark.parametrize("path", _all_notebooks(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_kenali_cell_runs_alone_in_a_fresh_namespace(path, tmp_path, monkeypatch):
+    """Each cell that shows an exercise, a check, progress or loads data runs on its own, as it does
+    after a kernel restart or when a learner starts in the middle: no name may come from an earlier cell.
+    Solution cells run alone never record anything for the learner."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from kenali import session
+    from kenali.session import Session
+
+    cells = _kenali_cells(path)
+    assert cells, path
+    transform = TransformerManager().transform_cell
+    for i, cell in enumerate(cells):
+        monkeypatch.setenv("KENALI_HOME", str(tmp_path / f"home-{i}"))  # a fresh kernel on a fresh progress folder
+        session.reset()
+        namespace = {"__name__": "__main__", "get_ipython": _NoIPython}
+        try:
+            exec(compile(transform(cell.source), f"{path.name}:{cell.get('id')}", "exec"), namespace)
+        except NameError as exc:
+            pytest.fail(f"{path.relative_to(ROOT)} cell {cell.get('id')} does not run alone: {exc}\n{cell.source}")
+        if path.parent.name == "solutions" and "cek(" not in cell.source:
+            session.reset()
+            assert Session().store.latest_all() == {}, f"{path.name} cell {cell.get('id')} recorded a learner answer"
+    session.reset()
+
+
+@pytest.mark.parametrize("path", _all_notebooks(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_link_in_every_notebook_opens_its_target(path):
+    """Links are relative to the notebook's own folder (JupyterLab and Voilà serve the course folder as root)."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for target in MD_LINK.findall(cell.source):
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+                continue
+            file = (path.parent / target.split("#", 1)[0]).resolve()
+            assert file.exists(), f"{path.relative_to(ROOT)}: link {target} -> {file} does not exist"
+            assert ROOT in file.parents, f"{path.relative_to(ROOT)}: link {target} leaves the course folder"
+
+
+def test_lessons_and_exercise_notebooks_link_onward():
+    """Every lesson links to its exercises, every exercise notebook to its lesson and its solution."""
+
+    def markdown(path: Path) -> str:
+        return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+
+    for path in sorted((ROOT / "exercises").glob("*.ipynb")):
+        text = markdown(path)
+        assert f"](../notebooks/{path.name})" in text and f"](../solutions/{path.name})" in text, path.name
+        assert f"](../exercises/{path.name})" in markdown(ROOT / "notebooks" / path.name), path.name
+
+
+def test_concept_lessons_show_no_code_but_the_one_line_kenali_call():
+    """Lessons 00-04 are for learners who do not program: tables are Markdown, sums are worked in text."""
+    one_call = re.compile(r"from kenali import (\w+)\n\n\1\((\"[^\"\n]*\")?\)")
+    for path in sorted((ROOT / "notebooks").glob("0[0-4]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                assert one_call.fullmatch(cell.source.strip()), f"{path.name} cell {cell.get('id')}:\n{cell.source}"
+                for out in cell.get("outputs", []):
+                    assert "text/html" not in out.get("data", {}) or "dataframe" not in out["data"]["text/html"]
+
+
+def test_notebook_text_does_not_depend_on_a_keyboard_shortcut():
+    """Voilà runs every cell itself and has no Shift+Enter: no notebook may give it as the way to proceed."""
+    for path in _all_notebooks():
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                assert "shift+enter" not in cell.source.lower(), f"{path.relative_to(ROOT)} cell {cell.get('id')}"
