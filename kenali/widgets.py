@@ -24,7 +24,7 @@ from .present.static import exercise_static_html, static_html
 from .present.text import esc, filler, md_inline
 from .session import Session
 
-__all__ = ["STYLE", "CodeResultView", "ExerciseView", "PlainHTML", "esc", "md_inline", "message_view"]
+__all__ = ["STYLE", "CodeResultView", "ExerciseView", "FormBox", "PlainHTML", "esc", "md_inline", "message_view"]
 
 _FULL = w.Layout(width="100%")
 
@@ -114,7 +114,16 @@ class _Multi(_Input):
 
 class _Assignment(_Input):
     def __init__(self, ex: Exercise, render: Callable[[str], str]):
-        options = [(t("choose"), ""), *((fb.option_label(label, render), key) for key, label in ex.choices.items())]
+        labels = {key: fb.option_label(label, render) for key, label in ex.choices.items()}
+        parts: list[w.Widget] = []
+        if fb.needs_legend(labels.values()):
+            # options too long for a dropdown: list them once, lettered, and choose a letter
+            letters = fb.legend_letters(len(labels))
+            legend = w.HTML(fb.legend_html(list(ex.choices.values()), render))
+            legend.add_class("kenali-legend")
+            parts.append(legend)
+            labels = dict(zip(labels, letters, strict=True))
+        options = [(t("choose"), ""), *((label, key) for key, label in labels.items())]
         self.dropdowns = {item.id: w.Dropdown(options=options, value="") for item in ex.items}
         self.marks = {item.id: w.HTML() for item in ex.items}
         rows = []
@@ -125,7 +134,7 @@ class _Assignment(_Input):
             row = w.HBox([label, self.dropdowns[item.id], self.marks[item.id]], layout=_FULL)
             row.add_class("kenali-row")
             rows.append(row)
-        self.widget = w.VBox(rows, layout=_FULL)
+        self.widget = w.VBox([*parts, *rows], layout=_FULL)
         self.widget.add_class("kenali-options")
 
     def get(self) -> Any:
@@ -314,6 +323,25 @@ class PlainHTML(w.HTML):
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data["text/plain"] = self._plain
         data["text/html"] = static_html(self.value, resume=self._resume)
+        return bundle
+
+    def __repr__(self) -> str:
+        return self._plain
+
+
+class FormBox(w.VBox):
+    """A box of inputs and buttons (identity, hand-in) whose saved form is its title and how to resume."""
+
+    def __init__(self, children: list[w.Widget], static: str, plain: str):
+        super().__init__(children)
+        self.add_class("kenali-ex")
+        self._static, self._plain = static, plain
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/plain"] = self._plain
+        data["text/html"] = static_html(self._static, resume="static.resume_tool")
         return bundle
 
     def __repr__(self) -> str:

@@ -275,3 +275,18 @@ def test_every_story_is_shown_exactly_once_in_an_exercise_notebook():
         in_markdown = ex.scenario in exercise_markdown(ex)
         in_widget = "kenali-scenario" in feedback.header_html(ex)
         assert in_markdown != in_widget, ex.id
+
+
+def test_long_matching_options_are_a_lettered_legend_not_cut_dropdown_labels():
+    course = load_course()
+    ex = course.exercise("3.1")
+    assert feedback.needs_legend(ex.choices.values()), "3.1 no longer has long options: pick another case"
+    v = ExerciseView(ex, Session(course=course, store=MemoryStore()))
+    legend = v.input.widget.children[0].value
+    assert legend.startswith('<ol type="A">') and legend.count("<li>") == len(ex.choices)
+    labels = [label for label, _ in next(iter(v.input.dropdowns.values())).options]
+    assert labels[1:] == feedback.legend_letters(len(ex.choices))
+    short = course.exercise("1.2")
+    assert not feedback.needs_legend(short.choices.values())
+    v = ExerciseView(short, Session(course=course, store=MemoryStore()))
+    assert [label for label, _ in v.input.dropdowns[short.items[0].id].options][1:] == list(short.choices.values())

@@ -41,6 +41,8 @@ STYLE = """<style>
   max-width: 100%; margin: 0;}
 .kenali-ex .kenali-row .widget-dropdown > select {width: auto; max-width: 100%; text-overflow: clip;}
 .kenali-ex .kenali-row > .kenali-mark {flex: 0 0 28px; width: 28px !important; margin: 0;}
+.kenali-ex .kenali-legend ol {margin: 2px 0 6px 0; padding-left: 2em;}
+.kenali-ex .kenali-legend li {margin: 2px 0;}
 .kenali-ex .widget-button {flex: 0 0 auto; width: auto !important; min-width: 0; max-width: 100%;}
 .kenali-ex .kenali-controls {flex-wrap: wrap; gap: 6px; height: auto !important; margin-top: 4px;}
 .kenali-ex table {border-collapse: collapse; margin: 6px 0;}

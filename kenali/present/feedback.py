@@ -70,6 +70,28 @@ def option_label(label: str, fill: Fill = _same) -> str:
     return plain(fill(label))
 
 
+#: Dropdown options longer than this (in characters) are listed once as a lettered legend instead:
+#: a native dropdown cannot wrap, and at 1024 px with the file browser open it has about 60 characters.
+LONG_OPTION = 60
+
+
+def needs_legend(labels: Iterable[str]) -> bool:
+    """Whether an assignment's options are too long to read inside a dropdown."""
+    return any(len(label) > LONG_OPTION for label in labels)
+
+
+def legend_letters(n: int) -> list[str]:
+    """``A``, ``B``, … for ``n`` options (``AA``… after ``Z``)."""
+    letters = [chr(ord("A") + i % 26) * (1 + i // 26) for i in range(n)]
+    return letters
+
+
+def legend_html(labels: Sequence[str], fill: Fill = _same) -> str:
+    """The lettered list of an assignment's long options."""
+    items = "".join(f"<li>{md_inline(fill(label))}</li>" for label in labels)
+    return f'<ol type="A">{items}</ol>'
+
+
 def choice_html(key: str, label: str, fill: Fill = _same) -> str:
     """A checkbox's label, with its Markdown rendered."""
     return f"{esc(key)}. {md_inline(fill(label))}"
