@@ -249,3 +249,33 @@ def test_notebook_text_does_not_depend_on_a_keyboard_shortcut():
         for cell in nbformat.read(path, as_version=4).cells:
             if cell.cell_type == "markdown":
                 assert "shift+enter" not in cell.source.lower(), f"{path.relative_to(ROOT)} cell {cell.get('id')}"
+
+
+@pytest.mark.parametrize(
+    ("notebook", "cell_id"),
+    [
+        ("notebooks/00_mulai.ipynb", "progress"),
+        ("notebooks/05_lab_data.ipynb", "l05-04"),
+        ("exercises/01_pengguna_akhir.ipynb", "ex-1-5"),
+        ("solutions/05_lab_data.ipynb", "ex-5-9"),
+    ],
+)
+def test_a_cell_runs_alone_in_a_fresh_kernel(notebook, cell_id, tmp_path):
+    """The same promise in a real kernel, for a sample: one cell, nothing run before it."""
+    from nbclient import NotebookClient
+
+    path = ROOT / notebook
+    source = next(c.source for c in nbformat.read(path, as_version=4).cells if c.get("id") == cell_id)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    old = os.environ["KENALI_HOME"]
+    os.environ["KENALI_HOME"] = str(tmp_path / "home")
+    try:
+        where = {"metadata": {"path": str(path.parent)}}
+        client = NotebookClient(nb, timeout=120, kernel_name="python3", resources=where)
+        client.execute()  # a NameError (or any error) in the cell raises here
+    finally:
+        os.environ["KENALI_HOME"] = old
+    outputs = nb.cells[0].outputs
+    assert not [o for o in outputs if o.output_type == "error"], outputs
+    assert any(o.output_type in {"execute_result", "display_data"} for o in outputs), outputs
