@@ -7,6 +7,7 @@ is a hand-in zip as ``kenali submit`` makes it, with answer records for the widg
 
     python bench/grade_bench.py 200            # N = 200, workers = CPU count
     python bench/grade_bench.py 200 --workers 1
+    python bench/grade_bench.py 200 --without pidns --without netns   # the cost of confinement layers
 
 Prints the figures, and as its last line a JSON object for tools:
 ``{"submissions": N, "seconds": S, "per_submission_ms": M}``. Timing covers the whole ``grade``
@@ -115,18 +116,32 @@ def make_submissions(folder: Path, n: int) -> dict[str, int]:
     return counts
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and every process it has waited for (workers, and through them children)."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("n", type=int, nargs="?", default=200, help="number of submissions (default 200)")
     parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: CPU count)")
+    parser.add_argument("--without", action="append", default=[], metavar="LAYER",
+                        choices=["pidns", "netns", "cgroup", "tmpfs", "landlock", "read_roots"],
+                        help="switch a confinement layer off, to measure its cost (repeatable)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kenali-bench-") as tmp:
         subs, out = Path(tmp) / "submissions", Path(tmp) / "graded"
         subs.mkdir()
         counts = make_submissions(subs, args.n)
         started = time.perf_counter()
-        outcome = grade(subs, out, workers=args.workers, only=[LESSON], use_cache=False)
+        cpu_before = _cpu()
+        layers = {name: False for name in args.without}
+        outcome = grade(subs, out, workers=args.workers, only=[LESSON], use_cache=False, layers=layers)
         seconds = time.perf_counter() - started
+        cpu = _cpu() - cpu_before
         started = time.perf_counter()
         again = grade(subs, out, workers=args.workers, only=[LESSON], use_cache=True)
         regrade = time.perf_counter() - started
@@ -138,11 +153,16 @@ def main() -> int:
     print(f"graded: {len(outcome.rows)} rows ({statuses['ok']} ok, {statuses['check']} check, "
           f"{statuses['failed']} failed), mean score {mean:.2f}/{outcome.rows[0]['maximum'] if outcome.rows else 0:g}")
     print(f"seconds: {seconds:.2f} in all, {seconds / args.n * 1000:.1f} ms per submission")
+    per_core = cpu / args.n * 1000 / (os.cpu_count() or 1)
+    print(f"CPU: {cpu:.2f} s in all (grader, workers and children), {cpu / args.n * 1000:.1f} ms per submission "
+          f"(on a busy machine CPU time / cores is the fairer figure: {per_core:.1f} ms)")
     print(f"re-grade of the unchanged folder: {regrade:.2f} s ({again.cached} of {again.entries} from the cache)")
+    print(f"layers: {outcome.layers}")
     if outcome.sandbox_errors:
         print(f"sandbox errors: {outcome.sandbox_errors}")
-    print(json.dumps({"submissions": args.n, "seconds": round(seconds, 3),
-                      "per_submission_ms": round(seconds / args.n * 1000, 2)}))
+    print(json.dumps({"submissions": args.n, "seconds": round(seconds, 3), "without": args.without,
+                      "per_submission_ms": round(seconds / args.n * 1000, 2),
+                      "cpu_ms_per_submission": round(cpu / args.n * 1000, 2)}))
     return 0
 
 

@@ -57,6 +57,7 @@ class RunResult:
     error: str | None = None  # the sandbox itself failed
     fatal: str | None = None  # the child failed before running any cell
     repeated: list[str] = field(default_factory=list)  # answers sent more than once (forged lines?)
+    ms: list[float] = field(default_factory=list)  # worker's clock: forked, child ended, reaped, cleaned up
 
 
 def send_line(fd: int, obj: dict[str, Any]) -> None:
@@ -125,6 +126,8 @@ def parse_payload(header: dict[str, Any], payload: bytes) -> RunResult:
 
     res = RunResult({}, [], None, bool(header.get("timed_out")), bool(header.get("truncated")),
                     small(header.get("exit")), small(header.get("signal")), num(header.get("seconds")))
+    if isinstance(header.get("ms"), list):
+        res.ms = [num(v) for v in header["ms"][:4]]
     for line in payload.split(b"\n"):
         if not line.strip():
             continue

@@ -235,6 +235,7 @@ def run_job(state: dict[str, Any], header: dict[str, Any], payload: bytearray, s
                     break
         finally:
             os._exit(70)
+    forked = time.monotonic()
     wipe(payload)
     os.close(w)
     with contextlib.suppress(OSError):  # also here: no race with the child's own setpgid
@@ -267,10 +268,12 @@ def run_job(state: dict[str, Any], header: dict[str, Any], payload: bytearray, s
         ready, _, _ = select.select([r], [], [], remaining)
         if ready and not read_some():
             break
+    ended = time.monotonic()
     for kill in (os.killpg, os.kill):  # the child (PID 1 of its namespace: everything in it dies) and its group
         with contextlib.suppress(OSError):
             kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
+    reaped = time.monotonic()
     while not truncated and select.select([r], [], [], 0)[0] and read_some():  # what it wrote before it stopped
         pass
     os.close(r)
@@ -288,6 +291,7 @@ def run_job(state: dict[str, Any], header: dict[str, Any], payload: bytearray, s
     out = {
         "t": "result", "job": header["job"], "timed_out": timed_out, "truncated": truncated,
         "exit": code, "signal": sig,
+        "ms": [round((t - started) * 1000, 1) for t in (forked, ended, reaped, time.monotonic())],
         "seconds": round(time.monotonic() - started, 3),
     }
     return out, chunks
