@@ -17,7 +17,8 @@ from .present.css import STYLE
 from .present.text import esc, filler
 from .session import Mode
 from .values import to_plain
-from .widgets import CodeResultView, ExerciseView, PlainHTML, message_view, warnings_html
+from .present.links import download_link_html
+from .widgets import CodeResultView, ExerciseView, FormBox, PlainHTML, message_view, warnings_html
 
 
 def _find(exercise_id: Any):
@@ -138,8 +139,8 @@ def identitas() -> w.Widget:
         message.value = f"<b>{esc(t('learner.saved', name=who.name, id=who.id))}</b>"
 
     button.on_click(save)
-    box = w.VBox([w.HTML(f"{STYLE}<h4>{esc(t('learner.title'))}</h4>"), name, lid, button, message])
-    box.add_class("kenali-ex")
+    title = f"<h4>{esc(t('learner.title'))}</h4>"
+    box = FormBox([w.HTML(STYLE + title), name, lid, button, message], static=title, plain=t("learner.title"))
     box.save = save  # type: ignore[attr-defined]  # for tests and scripts
     box.name_input, box.id_input, box.message = name, lid, message  # type: ignore[attr-defined]
     return box
@@ -164,7 +165,7 @@ def serahkan() -> w.Widget:
             error = f"{exc.filename or ''} {exc.strerror or exc}".strip()
             message.value = f'<div class="kenali-warn">{esc(t("submit.failed", error=error))}</div>'
             return
-        parts = [f"<p><b>{esc(t('submit.done', path=handin.path))}</b></p>"]
+        parts = [f"<p><b>{esc(t('submit.done', path=handin.path.name))}</b></p>", download_link_html(handin.path)]
         if handin.warnings:
             items = "".join(f"<li>{esc(x)}</li>" for x in handin.warnings)
             parts.append(f'<div class="kenali-warn">{esc(t("submit.warnings_title"))}<ul>{items}</ul></div>')
@@ -172,8 +173,8 @@ def serahkan() -> w.Widget:
         message.value = "".join(parts)
 
     button.on_click(make)
-    box = w.VBox([w.HTML(f"{STYLE}<h4>{esc(t('submit.title'))}</h4><p>{esc(t('submit.lead'))}</p>"), button, message])
-    box.add_class("kenali-ex")
+    head = f"<h4>{esc(t('submit.title'))}</h4><p>{esc(t('submit.lead'))}</p>"
+    box = FormBox([w.HTML(STYLE + head), button, message], static=head, plain=t("submit.title"))
     box.make = make  # type: ignore[attr-defined]  # for tests and scripts
     box.button, box.message = button, message  # type: ignore[attr-defined]
     return box

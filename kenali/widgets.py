@@ -199,6 +199,7 @@ class _Panel(w.VBox):
         self.ex, self.session = ex, session
         self.render: Callable[[str], str] = filler(ex, session.learner_id)
         self.result: Result | None = None
+        self._displays: list[Any] = []  # IPython display handles of this view (see _ipython_display_)
         self.attempts = 0
         self.hints_shown = 0
         self.last_check_ms: float | None = None
@@ -243,6 +244,23 @@ class _Panel(w.VBox):
         data["text/plain"] = status_line(self.ex, self.result)
         data["text/html"] = exercise_static_html(fb.title_html(self.ex, self.render), data["text/plain"])
         return bundle
+
+    def _ipython_display_(self) -> None:
+        """Display with a display ID, so that :meth:`refresh_saved_form` can bring the output's saved form
+        (``text/html``, ``text/plain``) up to date after each check; the notebook file then shows the last
+        result the next day, not the state the exercise was first displayed in."""
+        from IPython.display import display
+
+        handle = display(self._repr_mimebundle_(), raw=True, display_id=True)
+        if handle is not None:
+            self._displays.append(handle)
+
+    def refresh_saved_form(self) -> None:
+        """Send the current status to every place this view is displayed (the live widget stays the same)."""
+        if self._displays:
+            bundle = self._repr_mimebundle_()
+            for handle in self._displays:
+                handle.update(bundle, raw=True)
 
     def __repr__(self) -> str:
         return status_line(self.ex, self.result)
@@ -296,6 +314,7 @@ class ExerciseView(_Panel):
         if result.status != "unanswered":
             self.attempts = int(record["attempt"])  # the same answer checked again is not a new attempt
         self._mark(result)
+        self.refresh_saved_form()
         self.last_check_ms = (time.perf_counter() - started) * 1000
         return result
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .lab import ARTIFACTS
-from .server import LabServer, start_lab
+from .server import LabServer, start_app, start_lab
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -125,15 +125,17 @@ def browser() -> Iterator[Browser]:
 def server(
     browser: Browser, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[LabServer]:
-    """A JupyterLab server over a fresh copy of the course, with its own progress folder; its log is kept
+    """The course started as the README says (``kenali open``, or ``kenali app`` for a module that sets
+    ``SERVER_KIND = "app"``) over a fresh copy of the course with its own progress folder; its log is kept
     in ``artifacts/``. (It asks for ``browser`` first, so that where the browser tests skip no server starts.)"""
-    lab = start_lab(tmp_path_factory.mktemp("e2e-lab"))
+    kind = getattr(request.module, "SERVER_KIND", "open")
+    lab = (start_app if kind == "app" else start_lab)(tmp_path_factory.mktemp(f"e2e-{kind}"))
     try:
         yield lab
     finally:
         lab.stop()
         ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copyfile(lab.log, ARTIFACTS / f"jupyterlab-{_module_name(request)}.log")
+        shutil.copyfile(lab.log, ARTIFACTS / f"server-{_module_name(request)}.log")
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +144,9 @@ def page(browser: Browser, server: LabServer, request: pytest.FixtureRequest) ->
     module = _module_name(request)
     for stale in (*ARTIFACTS.glob(f"FAILED-{module}-*.png"), ARTIFACTS / f"trace-{module}.zip"):
         stale.unlink(missing_ok=True)  # from an earlier run of this module
-    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, locale="en-US")
+    context = browser.new_context(
+        viewport=VIEWPORT, device_scale_factor=1, locale="en-US", accept_downloads=True
+    )
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     context.tracing.start(screenshots=True, snapshots=True)
     tab = context.new_page()

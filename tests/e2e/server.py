@@ -1,10 +1,13 @@
-"""A throw-away JupyterLab server over a copy of the course, for the browser tests.
+"""The course served the way the README starts it, over a throw-away copy, for the browser tests.
 
-The server runs from the Python running the tests (``python -m jupyterlab``), so the kernels import the
-installed ``kenali``. Everything a learner's own setup could change is isolated: the course is a temporary
-copy, ``KENALI_HOME`` (identity and answer records) is a temporary folder, and Jupyter's config, data,
-runtime, IPython, settings and workspace folders are temporary too, so no stale workspace reopens tabs and no
-news popup covers the notebook.
+``start_lab`` runs ``kenali open --no-browser --port N`` and ``start_app`` runs ``kenali app --no-browser
+--port N`` (the README's commands, from the course folder, by the Python running the tests, as whatever user
+runs them: root in CI, so that ``kenali open`` must let JupyterLab start as root by itself). Only what
+isolates a test from the machine is added: a token, the loopback address, and temporary Jupyter config,
+data, runtime and IPython folders, so no stale workspace reopens tabs. The course is a temporary copy with a
+few developer files beside it (which the learner's file browser must not show), and ``KENALI_HOME``
+(identity and answer records) is a temporary folder. ``LabServer.restart`` stops the server and starts it
+again over the same course and progress folder: the learner coming back the next day.
 """
 
 from __future__ import annotations
@@ -27,13 +30,14 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parents[2]
 
 #: What a learner's course folder holds and the notebooks need (the engine is the installed package).
-COURSE_PARTS = ("notebooks", "exercises", "data")
+COURSE_PARTS = ("notebooks", "exercises", "solutions", "data", "docs")
+#: Developer files of a checkout, put beside the copy: the learner's file browser must hide them.
+DEVELOPER_PARTS = ("kenali/__init__.py", "tests/test_x.py", "bench/b.py", "pyproject.toml", "requirements-dev.txt")
 
-#: JupyterLab user settings: every cell in the DOM (so cells are found by position, on or off screen),
-#: and no news or update notifications over the notebook.
+#: JupyterLab user settings: every cell in the DOM (so cells are found by position, on or off screen).
+#: (No news or update settings here: ``kenali open`` itself must keep that prompt away.)
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
 }
 
 STARTUP_TIMEOUT_S = 120.0  # a cold start on a busy CI machine, with the rest of the suite running alongside
@@ -42,7 +46,8 @@ SHUTDOWN_TIMEOUT_S = 20.0
 
 @dataclass
 class LabServer:
-    """A running JupyterLab: where it listens, its token, its course copy and its progress folder."""
+    """A running course server (JupyterLab or Voilà): where it listens, its token, its course copy and its
+    progress folder."""
 
     base_url: str
     token: str
@@ -50,6 +55,20 @@ class LabServer:
     home: Path
     log: Path
     process: subprocess.Popen[bytes]
+    work: Path
+    kind: str = "open"
+
+    def url(self, path: str = "/") -> str:
+        """A URL of this server with the token, e.g. ``url("/")``: where the README's command sends the learner."""
+        sep = "&" if "?" in path else "?"
+        return f"{self.base_url}{path}{sep}token={self.token}"
+
+    def restart(self) -> None:
+        """Stop this server and start the same command again over the same course and progress folder
+        (a new port, token and process; this object then describes the new server)."""
+        self.stop()
+        fresh = _start(self.work, self.kind)
+        self.base_url, self.token, self.process = fresh.base_url, fresh.token, fresh.process
 
     def tree_url(self, path: str) -> str:
         """The URL that opens ``path`` (relative to the course) alone, in a fresh workspace."""
@@ -90,10 +109,14 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def copy_course(target: Path, source: Path = REPO) -> Path:
-    """Copy the parts of the course a learner works in to ``target``; return it."""
+    """Copy the parts of the course a learner works in to ``target``, with a few developer files; return it."""
     target.mkdir(parents=True, exist_ok=True)
     for part in COURSE_PARTS:
         shutil.copytree(source / part, target / part, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copyfile(source / "README.md", target / "README.md")
+    for name in DEVELOPER_PARTS:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).write_text("# a developer file\n", encoding="utf-8")
     return target
 
 
@@ -111,12 +134,13 @@ def _write_settings(folder: Path) -> None:
 
 
 def _environment(work: Path, course: Path, home: Path) -> dict[str, str]:
+    """The test run's environment less what would steer kenali away from the learner's defaults: the course
+    is found from the working folder and answers go to ``<course>/.kenali``, as on a learner's machine."""
     env = dict(os.environ)
-    env.pop("MPLBACKEND", None)  # the test run's Agg backend; a learner gets inline plots
+    for name in ("MPLBACKEND", "KENALI_COURSE", "KENALI_HOME", "KENALI_DATA"):
+        env.pop(name, None)  # e.g. the test run's Agg backend and throw-away home (root conftest.py)
+    assert home == course / ".kenali", "the progress folder is the learner's default"
     env.update(
-        KENALI_COURSE=str(course),
-        KENALI_HOME=str(home),
-        KENALI_DATA=str(course / "data"),
         KENALI_LANG=env.get("KENALI_LANG", "id"),
         JUPYTER_CONFIG_DIR=str(work / "jupyter-config"),
         JUPYTER_DATA_DIR=str(work / "jupyter-data"),
@@ -127,28 +151,25 @@ def _environment(work: Path, course: Path, home: Path) -> dict[str, str]:
     return env
 
 
-def _command(port: int, token: str, course: Path, work: Path) -> list[str]:
+def _command(kind: str, port: int, token: str) -> list[str]:
+    """The README's command (``kenali open`` or ``kenali app``) plus what isolates a test server."""
     return [
         sys.executable,
         "-m",
-        "jupyterlab",
+        "kenali",
+        kind,
         "--no-browser",
+        "--port",
+        str(port),
         "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={course}",
-        "--ServerApp.allow_root=True",
         "--ServerApp.terminals_enabled=False",
         # a safety net if the test process dies without its teardown: idle kernels are culled, then the
         # server shuts itself down
         "--MappingKernelManager.cull_idle_timeout=900",
         "--MappingKernelManager.cull_interval=60",
         "--ServerApp.shutdown_no_activity_timeout=900",
-        f"--LabApp.user_settings_dir={work / 'lab-settings'}",
-        f"--LabApp.workspaces_dir={work / 'lab-workspaces'}",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
 
 
@@ -167,21 +188,33 @@ def _wait_until_ready(process: subprocess.Popen[bytes], status_url: str, deadlin
     raise TimeoutError(f"JupyterLab did not answer {status_url.split('?')[0]} in {STARTUP_TIMEOUT_S:.0f} s")
 
 
-def start_lab(work: Path, attempts: int = 3) -> LabServer:
-    """Start JupyterLab over a fresh copy of the course in ``work``; retry on another port if one is taken."""
-    course = copy_course(work / "course")
-    home = work / "kenali-home"
-    home.mkdir()
-    _write_settings(work / "lab-settings")
+def start_lab(work: Path) -> LabServer:
+    """``kenali open`` over a fresh copy of the course in ``work``."""
+    return _start(work, "open")
+
+
+def start_app(work: Path) -> LabServer:
+    """``kenali app`` (Voilà) over a fresh copy of the course in ``work``."""
+    return _start(work, "app")
+
+
+def _start(work: Path, kind: str, attempts: int = 3) -> LabServer:
+    """Start ``kenali <kind>`` over the course copy in ``work`` (made on first use); retry on another port
+    if one is taken."""
+    course = work / "course"
+    home = course / ".kenali"
+    if not course.exists():
+        copy_course(course)
     env = _environment(work, course, home)
+    _write_settings(Path(env["JUPYTER_CONFIG_DIR"]) / "lab" / "user-settings")
     token = secrets.token_hex(16)
-    log = work / "jupyterlab.log"
+    log = work / f"{kind}.log"
     for _ in range(attempts):
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
         with log.open("ab") as out:
             process = subprocess.Popen(
-                _command(port, token, course, work),
+                _command(kind, port, token),
                 cwd=course,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -189,7 +222,7 @@ def start_lab(work: Path, attempts: int = 3) -> LabServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, ended as a whole at teardown
             )
-        server = LabServer(base_url, token, course, home, log, process)
+        server = LabServer(base_url, token, course, home, log, process, work, kind)
         try:
             ready = _wait_until_ready(
                 process, f"{base_url}/api/status?token={token}", time.monotonic() + STARTUP_TIMEOUT_S
@@ -199,4 +232,4 @@ def start_lab(work: Path, attempts: int = 3) -> LabServer:
             raise
         if ready:
             return server
-    raise RuntimeError(f"JupyterLab did not start (log: {log}):\n{server.log_tail()}")
+    raise RuntimeError(f"kenali {kind} did not start (log: {log}):\n{server.log_tail()}")
