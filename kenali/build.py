@@ -5,7 +5,12 @@
   notebook does not), then executed so that they carry their expected outputs: every exercise
   "belum dijawab" in the one, every exercise "benar" in the other. nbval compares those outputs.
 * Lesson notebooks are authored by hand; ``--lessons`` executes them and stores their outputs.
-* ``docs/syllabus.md`` is generated from the syllabus files and the banks.
+* ``docs/syllabus.md`` is generated from the syllabus files and the banks; the course map in
+  ``notebooks/00_mulai.ipynb`` from the lessons and banks (links relative to ``notebooks/``).
+
+Every generated code cell runs alone in a fresh kernel (after a restart, or when a learner starts
+in the middle): it imports the kenali call it makes, and a code answer cell first loads the tables
+its exercise uses.
 
 Notebooks are executed with a throw-away ``KENALI_HOME``, so a build never touches a learner's
 progress. Widget views are stripped from stored outputs (their models would be missing when the
