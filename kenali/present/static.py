@@ -17,7 +17,8 @@ from .text import esc
 def static_html(body_html: str, *, resume: str | None = "static.resume") -> str:
     """Wrap already escaped HTML as a static form, with the resume line (a message key) under it."""
     line = f'<p class="kenali-resume"><i>{esc(t(resume))}</i></p>' if resume else ""
-    return f'<div class="{STATIC_MARK}">{body_html}{line}</div>'
+    style = "border-left: 4px solid #b7c3d0; padding: 2px 12px; margin: 6px 0"
+    return f'<div class="{STATIC_MARK}" style="{style}">{body_html}{line}</div>'
 
 
 def exercise_static_html(title_html: str, status: str) -> str:
