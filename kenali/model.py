@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .i18n import t
+from .present.message import msg
 from .textnorm import compact, normalize
 from .values import CompareOptions, Plain, compare
 
@@ -157,45 +158,45 @@ class Exercise:
 
 
 def _invalid(expected: str, answer: Any) -> Result:
-    return Result("invalid", 0.0, (t("feedback.wrong_type", expected=expected, actual=type(answer).__name__),))
+    return Result("invalid", 0.0, (msg("feedback.wrong_type", expected=expected, actual=type(answer).__name__),))
 
 
 def _check_choice(ex: Exercise, answer: Any) -> Result:
     if answer in (None, ""):
-        return Result("unanswered", 0.0, (t("feedback.empty"),))
+        return Result("unanswered", 0.0, (msg("feedback.empty"),))
     if not isinstance(answer, str):
-        return _invalid(t("type_names.text"), answer)
+        return _invalid(msg("type_names.text"), answer)
     if answer not in ex.choices:
-        return Result("invalid", 0.0, (t("feedback.unknown_choice", value=answer),))
+        return Result("invalid", 0.0, (msg("feedback.unknown_choice", value=answer),))
     if answer == ex.key:
-        return Result("correct", 1.0, (t("feedback.correct"),))
-    return Result("wrong", 0.0, (t("feedback.wrong"), ex.feedback[answer]))
+        return Result("correct", 1.0, (msg("feedback.correct"),))
+    return Result("wrong", 0.0, (msg("feedback.wrong"), ex.feedback[answer]))
 
 
 def _check_multi(ex: Exercise, answer: Any) -> Result:
     if answer is None or (isinstance(answer, list | tuple | set) and not answer):
-        return Result("unanswered", 0.0, (t("feedback.empty"),))
+        return Result("unanswered", 0.0, (msg("feedback.empty"),))
     if not isinstance(answer, list | tuple | set) or not all(isinstance(a, str) for a in answer):
-        return _invalid(t("type_names.list"), answer)
+        return _invalid(msg("type_names.list"), answer)
     picked = set(answer)
     unknown = picked - set(ex.choices)
     if unknown:
-        return Result("invalid", 0.0, (t("feedback.unknown_choice", value=", ".join(sorted(unknown))),))
+        return Result("invalid", 0.0, (msg("feedback.unknown_choice", value=", ".join(sorted(unknown))),))
     keys = set(ex.key)
     hits, false_picks = picked & keys, picked - keys
     missed = keys - picked
     score = max(0.0, (len(hits) - len(false_picks)) / len(keys))
     parts = {c: (c in picked) == (c in keys) for c in ex.choices}
     if not missed and not false_picks:
-        return Result("correct", 1.0, (t("feedback.correct"),), parts)
+        return Result("correct", 1.0, (msg("feedback.correct"),), parts)
     messages = [
-        t("feedback.partial", right=sum(parts.values()), total=len(parts)) if score > 0 else t("feedback.wrong")
+        msg("feedback.partial", right=sum(parts.values()), total=len(parts)) if score > 0 else msg("feedback.wrong")
     ]
     for c in ex.choices:
         if c in missed:
-            messages.append(t("feedback.multi_missed", label=ex.choices[c].rstrip("."), message=ex.feedback[c]))
+            messages.append(msg("feedback.multi_missed", label=ex.choices[c].rstrip("."), message=ex.feedback[c]))
         elif c in false_picks:
-            messages.append(t("feedback.multi_wrong_pick", label=ex.choices[c].rstrip("."), message=ex.feedback[c]))
+            messages.append(msg("feedback.multi_wrong_pick", label=ex.choices[c].rstrip("."), message=ex.feedback[c]))
     return Result("partial" if score > 0 else "wrong", score, tuple(messages), parts)
 
 
@@ -203,31 +204,31 @@ def _check_assignment(ex: Exercise, answer: Any) -> Result:
     if answer is None:
         answer = {}
     if not isinstance(answer, Mapping):
-        return _invalid(t("type_names.dict"), answer)
+        return _invalid(msg("type_names.dict"), answer)
     given = {item.id: answer.get(item.id) for item in ex.items}
     if all(v in (None, "") for v in given.values()):
-        return Result("unanswered", 0.0, (t("feedback.empty"),))
+        return Result("unanswered", 0.0, (msg("feedback.empty"),))
     parts: dict[str, bool] = {}
     lines: list[str] = []
     for item in ex.items:
         value = given[item.id]
         if value in (None, ""):
             parts[item.id] = False
-            lines.append(t("feedback.item_empty", label=item.label))
+            lines.append(msg("feedback.item_empty", label=item.label))
         elif not isinstance(value, str) or value not in ex.choices:
             parts[item.id] = False
-            lines.append(t("feedback.unknown_choice", value=value))
+            lines.append(msg("feedback.unknown_choice", value=value))
         elif value == item.key:
             parts[item.id] = True
-            lines.append(t("feedback.item_right", label=item.label))
+            lines.append(msg("feedback.item_right", label=item.label))
         else:
             parts[item.id] = False
-            lines.append(t("feedback.item_wrong", label=item.label, message=item.feedback.get(value, item.why)))
+            lines.append(msg("feedback.item_wrong", label=item.label, message=item.feedback.get(value, item.why)))
     right = sum(parts.values())
     score = right / len(ex.items)
     if right == len(ex.items):
-        return Result("correct", 1.0, (t("feedback.correct_all"), *lines), parts)
-    head = t("feedback.partial", right=right, total=len(ex.items)) if right else t("feedback.wrong")
+        return Result("correct", 1.0, (msg("feedback.correct_all"), *lines), parts)
+    head = msg("feedback.partial", right=right, total=len(ex.items)) if right else msg("feedback.wrong")
     return Result("partial" if right else "wrong", score, (head, *lines), parts)
 
 
@@ -250,53 +251,53 @@ def _parse_number(answer: Any) -> float | None:
 
 def _check_number(ex: Exercise, answer: Any) -> Result:
     if answer is None or (isinstance(answer, str) and not answer.strip()):
-        return Result("unanswered", 0.0, (t("feedback.empty"),))
+        return Result("unanswered", 0.0, (msg("feedback.empty"),))
     value = _parse_number(answer)
     if value is None or math.isnan(value):
-        return Result("invalid", 0.0, (t("feedback.not_a_number", value=answer),))
+        return Result("invalid", 0.0, (msg("feedback.not_a_number", value=answer),))
     key = float(ex.key)
     if abs(value - key) <= ex.tolerance + 1e-9:
-        return Result("correct", 1.0, (t("feedback.correct"),))
-    messages = [t("feedback.wrong")]
+        return Result("correct", 1.0, (msg("feedback.correct"),))
+    messages = [msg("feedback.wrong")]
     for mistake in ex.mistakes:
         if mistake.value is not None and abs(value - mistake.value) <= max(ex.tolerance, 1e-9):
             messages.append(mistake.feedback)
             break
     else:
         direction = "below" if value < key else "above"
-        messages.append(ex.feedback.get(direction) or t(f"feedback.number_{direction}"))
+        messages.append(ex.feedback.get(direction) or msg(f"feedback.number_{direction}"))
     return Result("wrong", 0.0, tuple(messages))
 
 
 def _check_text(ex: Exercise, answer: Any) -> Result:
     if answer is None or (isinstance(answer, str) and not answer.strip()):
-        return Result("unanswered", 0.0, (t("feedback.empty"),))
+        return Result("unanswered", 0.0, (msg("feedback.empty"),))
     if not isinstance(answer, str):
-        return _invalid(t("type_names.text"), answer)
+        return _invalid(msg("type_names.text"), answer)
     given = compact(answer)
     if any(given == compact(a) for a in ex.key):
-        return Result("correct", 1.0, (t("feedback.correct"),))
+        return Result("correct", 1.0, (msg("feedback.correct"),))
     for mistake in ex.mistakes:
         if any(given == compact(a) for a in mistake.answers):
-            return Result("wrong", 0.0, (t("feedback.wrong"), mistake.feedback))
-    return Result("wrong", 0.0, (t("feedback.wrong"), ex.feedback["default"]))
+            return Result("wrong", 0.0, (msg("feedback.wrong"), mistake.feedback))
+    return Result("wrong", 0.0, (msg("feedback.wrong"), ex.feedback["default"]))
 
 
 def _check_code(ex: Exercise, answer: Any, expected: Plain | None, mistakes: list[tuple[Plain, str]]) -> Result:
     if not isinstance(answer, Mapping) or "kind" not in answer:
-        return _invalid(t("type_names.other", name="plain value"), answer)
+        return _invalid(msg("type_names.other", name="plain value"), answer)
     if answer["kind"] == "ellipsis":
-        return Result("unanswered", 0.0, (t("value.unanswered"),))
+        return Result("unanswered", 0.0, (msg("value.unanswered"),))
     if expected is None:
-        return Result("invalid", 0.0, (t("value.cannot_compute_key", error="?"),))
+        return Result("invalid", 0.0, (msg("value.cannot_compute_key", error="?"),))
     opts = CompareOptions.from_mapping(dict(ex.compare))
     verdict = compare(dict(answer), expected, opts)
     if verdict.ok:
-        return Result("correct", 1.0, (t("feedback.correct"),))
-    messages = [t("feedback.wrong"), *verdict.messages]
+        return Result("correct", 1.0, (msg("feedback.correct"),))
+    messages = [msg("feedback.wrong"), *verdict.messages]
     for plain, feedback in mistakes:
         if compare(dict(answer), plain, opts).ok:
-            messages.append(t("value.mistake", message=feedback))
+            messages.append(msg("value.mistake", message=feedback))
             break
     return Result("wrong", 0.0, tuple(messages))
 

@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .i18n import t
 from .present import numbers
+from .present.message import Msg, Percent, joined, msg
 from .textnorm import normalize
 
 Plain = dict[str, Any]
@@ -140,19 +140,12 @@ def to_plain(value: Any) -> Plain:
     return {"kind": "other", "type": type(value).__name__}
 
 
-def type_name(plain: Plain) -> str:
+def type_name(plain: Plain) -> Msg:
     """The learner-facing name of a plain value's kind."""
     kind = plain.get("kind", "other")
     if kind in {"number", "text", "list", "dict", "series", "dataframe", "bool", "none", "ellipsis"}:
-        return t(f"type_names.{kind}")
-    return t("type_names.other", name=plain.get("type", kind))
-
-
-def _fmt(value: Any) -> str:
-    """A quantity in the learner's number format ("1.234", "1,5")."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return numbers.number(value, 4)
-    return str(value)
+        return msg(f"type_names.{kind}")
+    return msg("type_names.other", name=plain.get("type", kind))
 
 
 def _label(value: Any) -> str:
@@ -190,13 +183,12 @@ def _compare_number(actual: Plain, expected: Plain, opts: CompareOptions) -> Ver
     if _same_scalar(a, e, opts):
         return Verdict(True)
     if a is None or e is None:
-        return Verdict(False, [t("value.number_wrong", pct="?")])  # not a number: nothing to format
+        return Verdict(False, [msg("value.number_wrong", pct="?")])  # not a number: nothing to format
     if e == 0:
-        return Verdict(False, [t("value.off_by", actual=_fmt(a), diff=_fmt(abs(a - e)))])
+        return Verdict(False, [msg("value.off_by", actual=a, diff=abs(a - e))])
     pct = abs(a - e) / abs(e) * 100
-    direction = t("feedback.number_above") if a > e else t("feedback.number_below")
-    shown = numbers.percent(pct, 0) if pct >= 1 else "<" + numbers.percent(1, 0)
-    return Verdict(False, [f"{direction} " + t("value.number_wrong", pct=shown)])
+    direction = msg("feedback.number_above") if a > e else msg("feedback.number_below")
+    return Verdict(False, [joined(direction, msg("value.number_wrong", pct=Percent(pct)))])
 
 
 def _compare_list(actual: Plain, expected: Plain, opts: CompareOptions) -> Verdict:
@@ -207,7 +199,7 @@ def _compare_list(actual: Plain, expected: Plain, opts: CompareOptions) -> Verdi
     if a_keys == e_keys:
         return Verdict(True)
     if sorted(a_keys) == sorted(e_keys):
-        return Verdict(not ordered, [] if not ordered else [t("value.list_order")])
+        return Verdict(not ordered, [] if not ordered else [msg("value.list_order")])
     # element-wise tolerance for numbers in the same order
     if len(a_items) == len(e_items) and all(
         x.get("kind") == y.get("kind") and compare(x, y, opts).ok for x, y in zip(a_items, e_items, strict=True)
@@ -217,8 +209,8 @@ def _compare_list(actual: Plain, expected: Plain, opts: CompareOptions) -> Verdi
     extra = len([k for k in a_keys if k not in e_keys])
     messages = []
     if len(a_items) != len(e_items):
-        messages.append(t("value.length", actual=_fmt(len(a_items)), expected=_fmt(len(e_items))))
-    messages.append(t("value.list_items", missing=_fmt(missing), extra=_fmt(extra)))
+        messages.append(msg("value.length", actual=len(a_items), expected=len(e_items)))
+    messages.append(msg("value.list_items", missing=missing, extra=extra))
     return Verdict(False, messages)
 
 
@@ -229,14 +221,14 @@ def _compare_dict(actual: Plain, expected: Plain, opts: CompareOptions) -> Verdi
     missing = [k for k in e if k not in a]
     extra = [k for k in a if k not in e]
     if missing:
-        messages.append(t("value.keys_missing", keys=_labels(missing)))
+        messages.append(msg("value.keys_missing", keys=_labels(missing)))
     if extra:
-        messages.append(t("value.keys_extra", keys=_labels(extra)))
+        messages.append(msg("value.keys_extra", keys=_labels(extra)))
     wrong = [k for k in e if k in a and not compare(a[k], e[k], opts).ok]
     if wrong:
         messages.append(
-            t("value.values", n=_fmt(len(wrong)), total=_fmt(len(e)),
-              where=t("value.values_where", where=_labels(wrong)))
+            msg("value.values", n=len(wrong), total=len(e),
+              where=msg("value.values_where", where=_labels(wrong)))
         )
     return Verdict(not messages, messages)
 
@@ -245,19 +237,19 @@ def _align_rows(a_index: list[Any], e_index: list[Any], opts: CompareOptions) ->
     """Map each expected row to a row of the learner's value, or explain why that fails."""
     if opts.ignore_index:
         if len(a_index) != len(e_index):
-            return None, [t("value.length", actual=_fmt(len(a_index)), expected=_fmt(len(e_index)))]
+            return None, [msg("value.length", actual=len(a_index), expected=len(e_index))]
         return list(range(len(e_index))), []
     a_keys = [_label_key(x) for x in a_index]
     e_keys = [_label_key(x) for x in e_index]
     messages: list[str] = []
     if len(a_keys) != len(e_keys):
-        messages.append(t("value.length", actual=_fmt(len(a_keys)), expected=_fmt(len(e_keys))))
+        messages.append(msg("value.length", actual=len(a_keys), expected=len(e_keys)))
     missing = [lbl for lbl, k in zip(e_index, e_keys, strict=True) if k not in set(a_keys)]
     extra = [lbl for lbl, k in zip(a_index, a_keys, strict=True) if k not in set(e_keys)]
     if missing:
-        messages.append(t("value.index_missing", labels=_labels(missing)))
+        messages.append(msg("value.index_missing", labels=_labels(missing)))
     if extra:
-        messages.append(t("value.index_extra", labels=_labels(extra)))
+        messages.append(msg("value.index_extra", labels=_labels(extra)))
     if messages:
         return None, messages
     if len(set(a_keys)) != len(a_keys):  # duplicated labels: align by position
@@ -265,7 +257,7 @@ def _align_rows(a_index: list[Any], e_index: list[Any], opts: CompareOptions) ->
     position = {k: i for i, k in enumerate(a_keys)}
     order = [position[k] for k in e_keys]
     if opts.check_order and order != list(range(len(order))):
-        return None, [t("value.index_order")]
+        return None, [msg("value.index_order")]
     return order, []
 
 
@@ -279,11 +271,11 @@ def _compare_series(actual: Plain, expected: Plain, opts: CompareOptions) -> Ver
         if not _same_scalar(actual["values"][j], expected["values"][i], opts)
     ]
     if opts.check_names and actual.get("name") != expected.get("name"):
-        messages.append(t("value.text_wrong"))
+        messages.append(msg("value.text_wrong"))
     if wrong:
         messages.append(
-            t("value.values", n=_fmt(len(wrong)), total=_fmt(len(order)),
-              where=t("value.values_where", where=_labels(wrong, 3)))
+            msg("value.values", n=len(wrong), total=len(order),
+              where=msg("value.values_where", where=_labels(wrong, 3)))
         )
     return Verdict(not messages, messages)
 
@@ -295,13 +287,13 @@ def _compare_frame(actual: Plain, expected: Plain, opts: CompareOptions) -> Verd
     missing = [c for c, k in zip(expected["columns"], e_cols, strict=True) if k not in a_cols]
     extra = [c for c, k in zip(actual["columns"], a_cols, strict=True) if k not in e_cols]
     if missing:
-        messages.append(t("value.columns_missing", cols=_labels(missing)))
+        messages.append(msg("value.columns_missing", cols=_labels(missing)))
     if extra:
-        messages.append(t("value.columns_extra", cols=_labels(extra)))
+        messages.append(msg("value.columns_extra", cols=_labels(extra)))
     if messages:
         return Verdict(False, messages)
     if opts.check_order and a_cols != e_cols:
-        return Verdict(False, [t("value.columns_order")])
+        return Verdict(False, [msg("value.columns_order")])
     order, messages = _align_rows(actual["index"], expected["index"], opts)
     if order is None:
         return Verdict(False, messages)
@@ -318,8 +310,8 @@ def _compare_frame(actual: Plain, expected: Plain, opts: CompareOptions) -> Verd
         total = len(order) * len(col_pos)
         return Verdict(
             False,
-            [t("value.values", n=_fmt(wrong_cells), total=_fmt(total),
-               where=t("value.values_where", where=", ".join(where)))],
+            [msg("value.values", n=wrong_cells, total=total,
+               where=msg("value.values_where", where=", ".join(where)))],
         )
     return Verdict(True)
 
@@ -338,16 +330,16 @@ def compare(actual: Plain, expected: Plain, opts: CompareOptions | None = None) 
     opts = opts or CompareOptions()
     a_kind, e_kind = actual.get("kind"), expected.get("kind")
     if a_kind == "ellipsis":
-        return Verdict(False, [t("value.unanswered")])
+        return Verdict(False, [msg("value.unanswered")])
     if a_kind in {"other", "too_big"}:
-        return Verdict(False, [t("value.unsupported", actual=type_name(actual))])
+        return Verdict(False, [msg("value.unsupported", actual=type_name(actual))])
     if a_kind != e_kind:
         # a one-column frame where a Series is expected, an int where a float is, ...
-        return Verdict(False, [t("value.type", actual=type_name(actual), expected=type_name(expected))])
+        return Verdict(False, [msg("value.type", actual=type_name(actual), expected=type_name(expected))])
     if e_kind in _COMPARERS:
         return _COMPARERS[e_kind](actual, expected, opts)
     if e_kind == "text":
         ok = _same_scalar(actual["value"], expected["value"], opts)
-        return Verdict(ok, [] if ok else [t("value.text_wrong")])
+        return Verdict(ok, [] if ok else [msg("value.text_wrong")])
     ok = actual == expected
-    return Verdict(ok, [] if ok else [t("value.text_wrong")])
+    return Verdict(ok, [] if ok else [msg("value.text_wrong")])

@@ -290,3 +290,37 @@ def test_long_matching_options_are_a_lettered_legend_not_cut_dropdown_labels():
     assert not feedback.needs_legend(short.choices.values())
     v = ExerciseView(short, Session(course=course, store=MemoryStore()))
     assert [label for label, _ in v.input.dropdowns[short.items[0].id].options][1:] == list(short.choices.values())
+
+
+# -- results carry codes; words and formats are chosen at the edge ------------------------------------
+
+
+def test_a_checks_messages_keep_their_code_and_render_again_at_the_edge(tmp_path, monkeypatch):
+    import json
+    import pickle
+
+    from kenali.present.message import Msg, render
+
+    message = compare(to_plain(1234.5), to_plain(0)).messages[0]  # checked in the Indonesian edition
+    assert message == "Nilaimu 1.234,5, selisih 1.234,5 dari yang diharapkan."
+    assert isinstance(message, Msg) and message.key == "value.off_by"
+    assert message.params == {"actual": 1234.5, "diff": 1234.5}  # numbers stay numbers in the result
+    assert json.loads(json.dumps(message)) == message  # still plain text for JSON and the grader
+    assert pickle.loads(pickle.dumps(message)).render() == message
+    # the same result read in an English edition: its words and its number format
+    root = tmp_path / "content"
+    shutil.copytree(i18n.CONTENT_ROOT / "id", root / "en")
+    path = root / "en" / "messages.yaml"
+    messages = yaml.safe_load(path.read_text(encoding="utf-8"))
+    messages["format"].update(thousands=",", decimal=".")
+    messages["value"]["off_by"] = "Your value is {actual}, {diff} off."
+    path.write_text(yaml.safe_dump(messages, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(i18n, "CONTENT_ROOT", root)
+    monkeypatch.setenv("KENALI_LANG", "en")
+    i18n._catalogue.cache_clear()
+    try:
+        assert render(message) == "Your value is 1,234.5, 1,234.5 off."
+        assert feedback.messages_html([message]) == ["Your value is 1,234.5, 1,234.5 off."]
+    finally:
+        i18n._catalogue.cache_clear()
+    assert render("{nama} membayar.", lambda text: fill(text, {"nama": "Sari"})) == "Sari membayar."

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..i18n import t
 from . import dates, numbers
+from .message import render
 from .text import esc, md, md_inline, plain
 
 if TYPE_CHECKING:
@@ -132,8 +133,9 @@ def result_status_line(ex: Exercise, result: Result | None) -> str:
 
 
 def messages_html(messages: Sequence[str], fill: Fill = _same) -> list[str]:
-    """Feedback messages as HTML, variants filled, Markdown rendered."""
-    return [md_inline(fill(m)) for m in messages]
+    """Feedback messages as HTML: rendered from their codes at this edge (a :class:`~.message.Msg`) or
+    taken as text (from a grader's JSON), variants filled, Markdown rendered."""
+    return [md_inline(render(m, fill)) for m in messages]
 
 
 def feedback_html(result: Result, fill: Fill = _same) -> str:
