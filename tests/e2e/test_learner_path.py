@@ -150,7 +150,7 @@ def test_reload_with_the_kernel_alive(page: Page, server: LabServer, exercise: E
     expect(output).to_contain_text(t("static.resume"))
     page.wait_for_timeout(1000)  # widget outputs render asynchronously
     expect_nothing_broken(page)
-    screenshot(nb.cell(CELL), "dimuat-ulang")
+    screenshot(nb.cell(CELL), "dimuat-ulang", docs=True)
 
 
 def test_next_day_reads_cleanly_and_one_cell_runs_alone(page: Page, server: LabServer, exercise: Exercise) -> None:
@@ -202,4 +202,4 @@ def test_hand_in_downloads_from_the_button(page: Page, server: LabServer) -> Non
         manifest = next(n for n in names if n.endswith("manifest.json"))
         assert json.loads(archive.read(manifest))["learner"]["id"] == LEARNER_ID
     expect(box).not_to_contain_text(str(server.course))  # no server path the learner cannot reach
-    screenshot(start.cell("handin"), "serahan-unduh")
+    screenshot(start.cell("handin"), "serahan-unduh", docs=True)

@@ -93,7 +93,7 @@ def test_answer_a_widget_exercise(page: Page, server: LabServer, exercise: Exerc
     expect(widget.locator("div.kenali-fb-wrong")).to_contain_text(t("feedback.wrong"), timeout=CELL_TIMEOUT_MS)
     button(widget, t("button.hint")).click()
     expect(widget).to_contain_text(t("label_hint", n=1, total=len(exercise.hints)))
-    screenshot(widget, "voila-latihan")
+    screenshot(widget, "voila-latihan", docs=True)
 
 
 def test_progress_and_hand_in_on_the_start_page(page: Page, server: LabServer) -> None:
