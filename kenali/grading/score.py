@@ -32,8 +32,12 @@ MAX_STORED_CHARS = 20_000
 
 # -- plain values from the sandbox --------------------------------------------------------------
 
+_BIG = 10**300  # an integer a float can hold: beyond it a comparison would overflow
+
+
 def _scalar_ok(v: Any) -> bool:
-    return v is None or isinstance(v, bool | int | str) or (isinstance(v, float) and not math.isnan(v))
+    return (v is None or isinstance(v, bool | str) or (isinstance(v, int) and -_BIG < v < _BIG)
+            or (isinstance(v, float) and not math.isnan(v)))
 
 
 def valid_plain(plain: Any, depth: int = 0) -> bool:
@@ -44,7 +48,8 @@ def valid_plain(plain: Any, depth: int = 0) -> bool:
     try:
         if kind == "number":
             v = plain["value"]
-            return v is None or (isinstance(v, int | float) and not isinstance(v, bool))
+            return v is None or (isinstance(v, int | float) and not isinstance(v, bool)
+                                 and (not isinstance(v, int) or -_BIG < v < _BIG))
         if kind == "text":
             return isinstance(plain["value"], str)
         if kind == "bool":

@@ -160,3 +160,62 @@ def test_parse_payload_skips_malformed_lines():
     res = parse_payload({"t": "result", "exit": 0, "seconds": 0.5}, payload)
     assert list(res.answers) == [(0, "5.1")]
     assert len(res.cells) == 1 and res.done == {"t": "done", "output_chars": 3} and res.exit == 0
+
+
+# -- confinement (issue 10): what a child may not do, on the layers that hold here -------------------------
+
+def _refused(pool, code: str) -> list[str]:
+    """Run ``code`` (which fills the list ``r`` with what it managed) and return ``r``."""
+    res = run(pool, job("r = []\n" + code, targets={"9.1": ("r", 0)}))
+    return [item["value"] for item in res.answers[(0, "9.1")]["plain"]["items"]]
+
+
+def test_no_network(pool):
+    if not (pool.layers.get("netns") or int(pool.layers.get("landlock") or 0) >= 4):
+        pytest.skip("neither a network namespace nor Landlock ABI 4 here")
+    done = _refused(pool, '''
+import socket
+for target in [("127.0.0.1", 22), ("1.1.1.1", 53)]:
+    try:
+        socket.create_connection(target, timeout=0.5); r.append("connected")
+    except OSError:
+        pass
+try:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); r.append("listening")
+except OSError:
+    pass''')
+    assert done == []
+
+
+def test_no_privileges_and_no_reading_outside(pool, tmp_path):
+    if not pool.layers.get("caps"):
+        pytest.skip("the grader does not run as root here")
+    secret = tmp_path / "classmate.ipynb"
+    secret.write_text("secret")
+    done = _refused(pool, f'''
+import ctypes, os, socket
+try:
+    socket.sethostname("pwned"); r.append("hostname")
+except OSError:
+    pass
+if ctypes.CDLL(None).mount(b"none", b"/mnt", b"tmpfs", 0, None) == 0:
+    r.append("mount")
+for path in ["{secret}", "/dev/vda", "/dev/sda", "/dev/mem"]:
+    try:
+        open(path, "rb").read(1); r.append(path)
+    except OSError:
+        pass''')
+    if not pool.layers.get("read_limited"):
+        done = [d for d in done if d != str(secret)]
+    assert done == []
+
+
+def test_signals_stay_inside(pool):
+    done = _refused(pool, f'''
+import os, signal
+try:
+    os.kill({os.getpid()}, 0); r.append("grader seen")
+except OSError:
+    pass''')
+    if pool.layers.get("pidns") or int(pool.layers.get("landlock") or 0) >= 6:
+        assert done == []

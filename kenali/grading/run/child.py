@@ -242,13 +242,16 @@ def run_child(state: dict[str, Any], header: dict[str, Any], payload: bytearray,
               uid: int | None) -> None:
     """Run one submission's notebooks; stream JSON lines to ``fd``. Never returns."""
     began = time.monotonic()
+    steps: list[tuple[str, float]] = []
     from ...data import muat as real_muat
     from ...values import to_plain
 
     limits = header["limits"]
     layers = state["layers"]
-    if state["cgroup"] is not None:
-        state["cgroup"].join()
+    if state["cgroup"] is not None:  # born in the worker's cgroup; the OOM killer may take this one
+        with contextlib.suppress(OSError):
+            Path("/proc/self/oom_score_adj").write_text("500")
+        steps.append(("cgroup", time.monotonic()))
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     os.environ[confine.MARKER] = str(header.get("token", ""))
@@ -257,13 +260,18 @@ def run_child(state: dict[str, Any], header: dict[str, Any], payload: bytearray,
         os.dup2(devnull, target)
     os.dup2(fd, 3)
     fd = 3
-    _close_fds_from(4)
+    ruleset = -1
+    if state["ruleset"] >= 0:
+        os.dup2(state["ruleset"], 4)
+        ruleset = 4
+    _close_fds_from(5)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     if layers.get("netns"):
         confine.enter_netns()
+        steps.append(("netns", time.monotonic()))
 
     # the job's course layout: exercises/ (the working directory) and data/, a link to the worker's own
     # copy of the data (checked after every job)
@@ -282,6 +290,7 @@ def run_child(state: dict[str, Any], header: dict[str, Any], payload: bytearray,
     os.environ["TMPDIR"] = tempfile.tempdir = str(workdir / "tmp")
     try:
         notebooks = json.loads(payload.decode("utf-8", "surrogatepass"))
+        steps.append(("parse", time.monotonic()))
     finally:
         payload[:] = b""
     if uid is not None:
@@ -290,12 +299,13 @@ def run_child(state: dict[str, Any], header: dict[str, Any], payload: bytearray,
         os.setgid(uid)
         os.setuid(uid)
     confine.set_limits(limits, unprivileged=uid is not None)
-    readable = None
-    if state["read_roots"]:
-        readable = [*state["read_roots"], str(workdir), str(state["shared"].folder)]
-    confine.restrict([str(workdir), os.devnull], readable)
-    if os.getpid() == 1:
-        _init_then_run()  # PID 1 of the job's namespace stays a plain reaper; the code runs in PID 2
+    steps.append(("rlimits", time.monotonic()))
+    if layers.get("caps"):
+        confine.drop_capabilities()
+    confine.apply(ruleset)
+    if ruleset >= 0:
+        os.close(ruleset)
+    steps.append(("landlock", time.monotonic()))
 
     cell_timeout = float(limits["cell_timeout"])
     answer_cap = int(limits["answer_bytes"])
@@ -337,30 +347,9 @@ def run_child(state: dict[str, Any], header: dict[str, Any], payload: bytearray,
         _Notebook(k, nb, fd, plain_of, muat, state["namespaces"].get(nb["bank"], {}), cell_timeout, out,
                   known, alarm).run()
     send_line(fd, {"t": "done", "output_chars": counter[0], "output_cap": int(limits["output_bytes"]),
-                   "setup_ms": round((ready - began) * 1000, 1), "run_ms": round((time.monotonic() - ready) * 1000, 1)})
+                   "setup_ms": round((ready - began) * 1000, 1), "run_ms": round((time.monotonic() - ready) * 1000, 1),
+                   "steps": {name: round((t - began) * 1000, 1) for name, t in steps}})
     os._exit(0)
-
-
-def _init_then_run() -> None:
-    """Fork: the child returns and runs the learner's code as an ordinary process (PID 1 ignores the
-    signals it sends itself, so ``os.kill(os.getpid(), 9)`` would not stop it); this process reaps
-    every orphan and, when the code's process ends, exits with its status (128 + signal when killed):
-    the kernel then kills whatever the code left behind in the namespace."""
-    pid = os.fork()
-    if pid == 0:
-        return
-    signal.signal(signal.SIGALRM, signal.SIG_IGN)
-    while True:
-        try:
-            done, status = os.waitpid(-1, 0)
-        except ChildProcessError:
-            os._exit(70)
-        except InterruptedError:
-            continue
-        if done == pid:
-            if os.WIFSIGNALED(status):
-                os._exit(128 + os.WTERMSIG(status))
-            os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
 
 
 def _safe_type(value: Any) -> str:

@@ -3,9 +3,10 @@
 Layers, each detected at worker start (:func:`probe`) and recorded (``kenali grade`` prints them):
 
 ``pidns``
-    Each job's child is PID 1 of a new PID namespace (``unshare(CLONE_NEWPID)`` in the worker,
-    then ``fork``; ``setns`` back for the next job). Killing it kills every process the learner
-    started, whatever it did (new sessions, double forks, daemons). Needs root or a user namespace.
+    Each job's child is PID 2 of a new PID namespace whose PID 1 is a tiny ``sleep``
+    (``unshare(CLONE_NEWPID)`` in the worker, spawn, fork; ``setns`` back for the next job). Killing
+    that PID 1 kills every process the learner started, whatever it did (new sessions, double forks,
+    daemons). Needs root or a user namespace.
 ``netns``
     The child enters a new network namespace: no interface but a loopback that is down, so
     ``connect`` fails and a listening socket cannot be reached. Needs root or a user namespace.
@@ -20,6 +21,9 @@ Layers, each detected at worker start (:func:`probe`) and recorded (``kenali gra
 ``tmpfs``
     The worker gets a private mount namespace and each slot's job folder is a size-capped tmpfs:
     the bytes a job writes in its folder are capped in total, not per file.
+``caps``
+    A child running as root drops every capability (bounding set included) before the learner's
+    code runs: no mount, module, clock, hostname, raw device or ``/proc/kcore`` access.
 ``rlimits``
     Always: address space and CPU per process, file size, no core dumps; processes per uid when
     the child runs as an unprivileged user (``RLIMIT_NPROC`` does not apply to root).
@@ -63,22 +67,34 @@ def _unshare(flags: int) -> bool:
 # -- PID namespaces (worker side) ---------------------------------------------------------------
 
 class PidNamespaces:
-    """Fork each job's child as PID 1 of a fresh PID namespace, when the kernel lets us."""
+    """Fork each job's child into a fresh PID namespace, when the kernel lets us.
+
+    The namespace's PID 1 is a tiny ``sleep`` spawned first (cheap: no copy of the worker); the
+    child is forked next and is PID 2, still the worker's own child (its exit status is its own).
+    Killing the ``sleep`` kills every process in the namespace."""
 
     def __init__(self) -> None:
         self.own: int | None = None
         with contextlib.suppress(OSError):
             self.own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        self.sleep = next((p for p in ("/bin/sleep", "/usr/bin/sleep") if os.path.exists(p)), None)
 
-    def fork(self) -> tuple[int, bool]:
-        """``os.fork()``; the bool says whether the child is PID 1 of a new namespace."""
-        fresh = self.own is not None and _unshare(CLONE_NEWPID)
+    def fork(self) -> tuple[int, int | None]:
+        """``os.fork()``; also the (worker-side) pid of the namespace's init, or None without a namespace."""
+        init = None
+        if self.own is not None and self.sleep and _unshare(CLONE_NEWPID):
+            try:
+                init = os.posix_spawn(self.sleep, ["sleep", "86400"], {})
+            except OSError:
+                init = None
+            if init is None:
+                libc().setns(ctypes.c_int(self.own), ctypes.c_int(CLONE_NEWPID))
         try:
             pid = os.fork()
         finally:
-            if fresh and self.own is not None:
+            if init is not None and self.own is not None:
                 libc().setns(ctypes.c_int(self.own), ctypes.c_int(CLONE_NEWPID))
-        return pid, fresh
+        return pid, init
 
 
 def enter_netns() -> bool:
@@ -149,7 +165,8 @@ class Cgroup:
         return out
 
     def join(self) -> bool:
-        """In the child: move this process (and so everything it starts) into the cgroup."""
+        """Move this process (and so everything it starts) into the cgroup. The worker joins once: its
+        children are born inside (moving each child would cost ~15 ms of cgroup migration per job)."""
         ok = bool(self.dirs)
         for folder in self.dirs.values():
             try:
@@ -159,17 +176,14 @@ class Cgroup:
         return ok
 
     def kill_all(self) -> None:
-        """In the worker, after a job: every process still in the cgroup is killed."""
-        if self.version == 2:
-            with contextlib.suppress(OSError):
-                (self.dirs[""] / "cgroup.kill").write_text("1")
-            return
+        """In the worker, after a job: every process still in the cgroup but the worker is killed."""
         for folder in self.dirs.values():
             for _ in range(5):
                 try:
                     pids = [int(p) for p in (folder / "cgroup.procs").read_text().split()]
                 except OSError:
                     break
+                pids = [pid for pid in pids if pid != os.getpid()]
                 if not pids:
                     break
                 for pid in pids:
@@ -240,7 +254,8 @@ def landlock_abi() -> int:
 
 def read_roots(extra: list[str]) -> list[str]:
     """Folders the learner's code may read: Python and its packages, system files, and ``extra``."""
-    roots = {"/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/dev", "/proc", "/sys", "/opt/conda",
+    roots = {"/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/opt/conda",
+             "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/dev/shm", "/dev/fd", "/dev/pts",
              sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
     for entry in sys.path:
         if entry and os.path.isdir(entry) and ("site-packages" in entry or "dist-packages" in entry
@@ -250,16 +265,16 @@ def read_roots(extra: list[str]) -> list[str]:
     return sorted(r for r in roots if r and os.path.exists(r))
 
 
-def restrict(writable: list[str], readable: list[str] | None) -> int:
-    """Restrict this process and its future children (Landlock). Returns the ABI used (0 when not).
+def prepare(writable: list[str], readable: list[str] | None) -> tuple[int, int]:
+    """A Landlock ruleset (fd, ABI), made once in the worker; -1 where Landlock is unavailable.
 
     Writes only under ``writable``; reads only under ``readable`` (None: reads not restricted);
-    ABI 4+: no TCP bind/connect; ABI 6+: no signals to processes outside."""
+    ABI 4+: no TCP bind/connect; ABI 6+: no signals to processes outside, no abstract Unix sockets.
+    Rules hold inodes, not names: give folders that outlive the jobs."""
     abi = landlock_abi()
     if abi < 1:
-        return 0
-    lib = libc()
-    syscall = lib.syscall
+        return -1, 0
+    syscall = libc().syscall
     file_write = 1 << 1 | (1 << 14 if abi >= 3 else 0)  # WRITE_FILE, TRUNCATE
     write_rights = file_write | sum(1 << b for b in range(4, 13)) | (1 << 13 if abi >= 2 else 0)
     read_file, read_dir = 1 << 2, 1 << 3
@@ -277,28 +292,65 @@ def restrict(writable: list[str], readable: list[str] | None) -> int:
     size = 24 if abi >= 6 else 16 if abi >= 4 else 8
     ruleset = syscall(_CREATE, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
     if ruleset < 0:
-        return 0
+        return -1, 0
     rules: dict[str, int] = {}
     for path in writable:
         rules[path] = rules.get(path, 0) | write_rights | (read_file | read_dir if readable is not None else 0)
     for path in readable or []:
         rules[path] = rules.get(path, 0) | read_file | read_dir
+    for path, rights in rules.items():
+        with contextlib.suppress(OSError):
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            try:
+                if not os.path.isdir(path):
+                    rights &= file_write | read_file
+                rule = Beneath(rights & handled, fd)
+                syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1), ctypes.byref(rule), ctypes.c_uint32(0))
+            finally:
+                os.close(fd)
+    return int(ruleset), abi
+
+
+def apply(ruleset: int) -> bool:
+    """In the child: restrict this process and its future children with a prepared ruleset."""
+    if ruleset < 0:
+        return False
+    lib = libc()
+    if lib.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        return False
+    return lib.syscall(_RESTRICT, ctypes.c_int(ruleset), ctypes.c_uint32(0)) == 0
+
+
+def restrict(writable: list[str], readable: list[str] | None) -> int:
+    """Prepare and apply at once (returns the ABI applied, 0 when not)."""
+    ruleset, abi = prepare(writable, readable)
     try:
-        for path, rights in rules.items():
-            with contextlib.suppress(OSError):
-                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-                try:
-                    if not os.path.isdir(path):
-                        rights &= file_write | read_file
-                    rule = Beneath(rights & handled, fd)
-                    syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1), ctypes.byref(rule), ctypes.c_uint32(0))
-                finally:
-                    os.close(fd)
-        if lib.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
-            return 0
-        return abi if syscall(_RESTRICT, ctypes.c_int(ruleset), ctypes.c_uint32(0)) == 0 else 0
+        return abi if apply(ruleset) else 0
     finally:
-        os.close(ruleset)
+        if ruleset >= 0:
+            os.close(ruleset)
+
+
+def drop_capabilities() -> bool:
+    """Drop every capability, the bounding set included (a root child keeps its uid, loses its powers)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return False
+    lib = libc()
+    for cap in range(64):
+        if lib.prctl(24, cap, 0, 0, 0) != 0 and ctypes.get_errno() == 22:  # PR_CAPBSET_DROP; EINVAL: past the last
+            break
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    header = Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (Data * 2)()
+    with contextlib.suppress(OSError):
+        lib.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
+    return lib.capset(ctypes.byref(header), ctypes.byref(data)) == 0
 
 
 def platform_problem() -> str | None:

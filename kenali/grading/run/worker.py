@@ -158,15 +158,27 @@ def prewarm(init: dict[str, Any]) -> dict[str, Any]:
     shared = _Shared(data_dir, slot / "data")
     cgroup = None
     if layers.get("cgroup"):
-        cgroup = confine.Cgroup(f"kenali-{os.getpid()}", int(init["limits"]["memory_mb"]) << 20,
-                                int(init["limits"]["processes"]))
-        layers["cgroup"] = f"v{cgroup.version}" if cgroup.version else ""
+        lim = init["limits"]  # the worker's own new allocations (job buffers) are charged too: 16 MB headroom
+        cgroup = confine.Cgroup(f"kenali-{os.getpid()}", (int(lim["memory_mb"]) + 16) << 20,
+                                int(lim["processes"]) + 2)
+        if cgroup.version and cgroup.join():
+            with contextlib.suppress(OSError):  # the OOM killer takes a job's process, never the worker
+                Path("/proc/self/oom_score_adj").write_text("-1000")
+        else:
+            cgroup.remove()
+            cgroup = None
+        layers["cgroup"] = f"v{cgroup.version}" if cgroup is not None else ""
+    ruleset = -1
+    if layers.get("landlock"):
+        readable = [*layers["read_roots"], str(slot)] if layers.get("read_roots") else None
+        ruleset, _abi = confine.prepare([str(slot / "jobs"), os.devnull], readable)
+        layers["landlock"] = _abi if ruleset >= 0 else 0
     import gc
 
     gc.collect()
     gc.freeze()  # objects made so far are never scanned by the children's collector: fewer copied pages
     return {"frames": frames, "namespaces": namespaces, "errors": errors, "shared": shared, "compiled": compiled,
-            "layers": layers, "cgroup": cgroup, "read_roots": layers.get("read_roots", []),
+            "layers": layers, "cgroup": cgroup, "ruleset": ruleset,
             "pidns": confine.PidNamespaces() if layers.get("pidns") else None}
 
 
@@ -189,6 +201,7 @@ def probe(init: dict[str, Any], slot: Path) -> dict[str, Any]:
         layers[name] = bool(wanted.get(name, True)) and _can_unshare(flag)
     layers["cgroup"] = bool(wanted.get("cgroup", True))
     layers["uid"] = init.get("uid") is not None
+    layers["caps"] = bool(wanted.get("caps", True)) and os.geteuid() == 0 and not layers["uid"]
     return layers
 
 
@@ -214,13 +227,13 @@ def _reap() -> None:
 def run_job(state: dict[str, Any], header: dict[str, Any], payload: bytearray, slot: Path,
             uid: int | None) -> tuple[dict[str, Any], list[tuple[bytearray, int]]]:
     limits = header["limits"]
-    workdir = slot / "jobs" / f"job-{header['job']}"
+    workdir = slot / "jobs" / "current"  # one job at a time per worker; Landlock's rule holds slot/jobs
     started = time.monotonic()
     token = secrets.token_hex(8)
     header = {**header, "token": token}
     r, w = os.pipe()
     pidns = state["pidns"]
-    pid, in_pidns = pidns.fork() if pidns is not None else (os.fork(), False)
+    pid, init = pidns.fork() if pidns is not None else (os.fork(), None)
     if pid == 0:  # the child
         try:
             os.close(r)
@@ -269,25 +282,27 @@ def run_job(state: dict[str, Any], header: dict[str, Any], payload: bytearray, s
         if ready and not read_some():
             break
     ended = time.monotonic()
-    for kill in (os.killpg, os.kill):  # the child (PID 1 of its namespace: everything in it dies) and its group
-        with contextlib.suppress(OSError):
-            kill(pid, signal.SIGKILL)
+    for kill, target in ((os.kill, init), (os.killpg, pid), (os.kill, pid)):  # the namespace's init: everything
+        if target is not None:                                                # in it dies; the child and its group
+            with contextlib.suppress(OSError):
+                kill(target, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
+    if init is not None:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(init, 0)
     reaped = time.monotonic()
     while not truncated and select.select([r], [], [], 0)[0] and read_some():  # what it wrote before it stopped
         pass
     os.close(r)
     if state["cgroup"] is not None:
         state["cgroup"].kill_all()
-    if not in_pidns and (state["cgroup"] is None or not state["cgroup"].version):
+    if init is None and state["cgroup"] is None:
         confine.kill_marked(token)
     _reap()
     shutil.rmtree(workdir, ignore_errors=True)
     state["shared"].check()
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-    if in_pidns and code is not None and code > 128:  # the namespace's init reports the code's signal so
-        code, sig = None, code - 128
     out = {
         "t": "result", "job": header["job"], "timed_out": timed_out, "truncated": truncated,
         "exit": code, "signal": sig,
@@ -313,7 +328,7 @@ def worker_main() -> int:
     slot = Path(init["workdir"])
     uid = init.get("uid")
     layers = {k: v for k, v in state["layers"].items() if k != "read_roots"}
-    layers["read_limited"] = bool(state["read_roots"])
+    layers["read_limited"] = bool(state["layers"].get("read_roots")) and state["ruleset"] >= 0
     write_all(proto, encode_frame({"t": "ready", "errors": state["errors"], "pid": os.getpid(), "layers": layers}))
     while True:
         line = read_line(stdin)
