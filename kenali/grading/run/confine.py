@@ -7,6 +7,9 @@ Layers, each detected at worker start (:func:`probe`) and recorded (``kenali gra
     (``unshare(CLONE_NEWPID)`` in the worker, spawn, fork; ``setns`` back for the next job). Killing
     that PID 1 kills every process the learner started, whatever it did (new sessions, double forks,
     daemons). Needs root or a user namespace.
+``userns``
+    A worker that is not root first enters a user namespace of its own (where the kernel allows
+    unprivileged ones), which makes the PID and network namespaces and the tmpfs possible.
 ``netns``
     The child enters a new network namespace: no interface but a loopback that is down, so
     ``connect`` fails and a listening socket cannot be reached. Needs root or a user namespace.
@@ -95,6 +98,66 @@ class PidNamespaces:
             if init is not None and self.own is not None:
                 libc().setns(ctypes.c_int(self.own), ctypes.c_int(CLONE_NEWPID))
         return pid, init
+
+
+def enter_userns() -> bool:
+    """In a worker that is not root: a user namespace of its own, where it is root (its own uid and gid
+    mapped to 0), so that PID and network namespaces and a tmpfs work unprivileged (where the kernel
+    allows unprivileged user namespaces). Nothing outside the namespace is gained."""
+    uid, gid = os.geteuid(), os.getegid()
+    if uid == 0 or not _unshare(CLONE_NEWUSER):
+        return False
+    try:
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
+    except OSError:
+        return False
+    return True
+
+
+def pidns_cycle_works() -> bool:
+    """Whether a worker can make a PID namespace per job and fork normally afterwards (tried in a
+    throw-away child: ``setns`` back fails where the original namespace belongs to another user namespace)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            job, init = PidNamespaces().fork()
+            if job == 0:
+                os._exit(0)
+            os.waitpid(job, 0)
+            if init is None:
+                os._exit(1)
+            os.kill(init, signal.SIGKILL)
+            os.waitpid(init, 0)
+            again = os.fork()
+            if again == 0:
+                os._exit(0)
+            os.waitpid(again, 0)
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def become_pid1() -> bool:
+    """In a worker in its own user namespace: go on as PID 1 of a PID namespace owned by it (so that it may
+    ``setns`` back after each job). The original process only waits, and dies with it; the new one dies
+    when the original is killed (``PR_SET_PDEATHSIG``)."""
+    if not _unshare(CLONE_NEWPID):
+        return False
+    pid = os.fork()
+    if pid:
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+        os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
+    libc().prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    return True
 
 
 def enter_netns() -> bool:

@@ -186,7 +186,7 @@ def probe(init: dict[str, Any], slot: Path) -> dict[str, Any]:
     """Which confinement layers hold here (see :mod:`.confine`); ``init["layers"]`` may switch some off."""
     wanted = init.get("layers") or {}
     limits = init["limits"]
-    layers: dict[str, Any] = {}
+    layers: dict[str, Any] = {"userns": bool(wanted.get("userns", True)) and confine.enter_userns()}
     if wanted.get("tmpfs", True):
         layers["tmpfs"] = confine.private_tmpfs(slot / "jobs", int(limits["disk_mb"]))
     else:
@@ -197,8 +197,10 @@ def probe(init: dict[str, Any], slot: Path) -> dict[str, Any]:
     if layers["landlock"] and wanted.get("read_roots", True):
         extra = [str(Path(__file__).resolve().parent.parent.parent), init["data_dir"]]
         layers["read_roots"] = confine.read_roots(extra)
-    for name, flag in (("pidns", confine.CLONE_NEWPID), ("netns", confine.CLONE_NEWNET)):
-        layers[name] = bool(wanted.get(name, True)) and _can_unshare(flag)
+    layers["netns"] = bool(wanted.get("netns", True)) and _can_unshare(confine.CLONE_NEWNET)
+    layers["pidns"] = bool(wanted.get("pidns", True)) and confine.pidns_cycle_works()
+    if wanted.get("pidns", True) and not layers["pidns"] and layers["userns"] and confine.become_pid1():
+        layers["pidns"] = confine.pidns_cycle_works()
     layers["cgroup"] = bool(wanted.get("cgroup", True))
     layers["uid"] = init.get("uid") is not None
     layers["caps"] = bool(wanted.get("caps", True)) and os.geteuid() == 0 and not layers["uid"]
