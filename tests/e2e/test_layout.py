@@ -1,5 +1,5 @@
-"""The exercise widgets' layout in JupyterLab in Chromium, at 1366×768 and at 1024 px wide, with the file
-browser open (what a learner on a laptop sees).
+"""The exercise widgets' layout in Chromium, at 1366×768 and at 1024 px wide, in JupyterLab 4 with the file
+browser open (what a learner on a laptop sees) and in Notebook 7 (same server, ``/notebooks/...``).
 
 For every kenali widget of an exercise notebook, measured on the page (bounding boxes, not pixels):
 
@@ -10,18 +10,20 @@ For every kenali widget of an exercise notebook, measured on the page (bounding 
 * nothing sticks out of the widget sideways.
 
 Screenshots of a choice, a multiple-select and an assignment exercise at each width are kept in
-``tests/e2e/artifacts/layout-*.png``.
+``tests/e2e/artifacts/layout-<ui>-<cell>-<width>.png``.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import pytest
 
-from .lab import Notebook, expect, open_notebook, screenshot
+from .lab import RUN_TIMEOUT_MS, Notebook, expect, open_notebook, screenshot
 from .server import LabServer
 
 if TYPE_CHECKING:
@@ -123,20 +125,40 @@ def wide_page(request: pytest.FixtureRequest, browser: Browser, server: LabServe
 
 
 def _open_with_file_browser(page: Page, server: LabServer, path: str) -> Notebook:
+    """JupyterLab with the file browser open beside the notebook."""
     notebook = open_notebook(page, server, path)
     browser_panel = page.locator("#filebrowser")
     if not browser_panel.is_visible():
         page.locator('.jp-SideBar [data-id="filebrowser"]').first.click()
     expect(browser_panel).to_be_visible()
-    notebook.run_all()
     return notebook
 
 
-@pytest.mark.parametrize("path", list(NOTEBOOKS))
-def test_options_dropdowns_and_buttons_never_overlap_or_cut(wide_page: Page, server: LabServer, path: str) -> None:
+def _open_in_notebook_7(page: Page, server: LabServer, path: str) -> Notebook:
+    """Notebook 7's own page for the notebook (the same server serves it)."""
+    if importlib.util.find_spec("notebook") is None:
+        pytest.skip("Notebook 7 is not installed (pip install notebook)")
+    notebook = Notebook(page, server, path)
+    page.goto(f"{server.base_url}/notebooks/{quote(path)}?token={server.token}")
+    expect(notebook.panel.locator(".jp-Notebook .jp-Cell")).to_have_count(len(notebook.ids), timeout=RUN_TIMEOUT_MS)
+    return notebook
+
+
+CASES = [
+    *(("lab", path) for path in NOTEBOOKS),
+    ("notebook7", "exercises/01_pengguna_akhir.ipynb"),
+    ("notebook7", "exercises/03_klien_customer_konsumen.ipynb"),
+]
+
+
+@pytest.mark.parametrize(("ui", "path"), CASES, ids=[f"{ui}-{path.split('/')[-1][:2]}" for ui, path in CASES])
+def test_options_dropdowns_and_buttons_never_overlap_or_cut(
+    wide_page: Page, server: LabServer, ui: str, path: str
+) -> None:
     page = wide_page
     width = page.viewport_size["width"] if page.viewport_size else 0
-    notebook = _open_with_file_browser(page, server, path)
+    notebook = (_open_with_file_browser if ui == "lab" else _open_in_notebook_7)(page, server, path)
+    notebook.run_all()
     widgets = notebook.panel.locator(".jp-OutputArea .kenali-ex")
     expect(widgets.first).to_be_visible()
     problems: list[str] = []
@@ -149,6 +171,6 @@ def test_options_dropdowns_and_buttons_never_overlap_or_cut(wide_page: Page, ser
     for cell_id in NOTEBOOKS[path]:
         widget = notebook.widget(cell_id)
         widget.scroll_into_view_if_needed()
-        screenshot(widget, f"layout-{cell_id}-{width}")
+        screenshot(widget, f"layout-{ui}-{cell_id}-{width}")
     assert checked >= 5, f"only {checked} kenali widgets found in {path}"
-    assert not problems, f"{path} at {width} px:\n" + "\n".join(problems)
+    assert not problems, f"{path} in {ui} at {width} px:\n" + "\n".join(problems)
