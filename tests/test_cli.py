@@ -31,7 +31,7 @@ def test_check_reports_ok(capsys):
 def test_open_dry_run_prints_the_jupyter_command(capsys):
     assert main(["open", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "jupyter lab notebooks/00_mulai.ipynb" in out
+    assert "-m jupyterlab" in out and "--LabApp.default_url=/lab/tree/notebooks/00_mulai.ipynb" in out
 
 
 def test_module_entry_point_and_bad_usage():
