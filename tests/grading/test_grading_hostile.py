@@ -492,5 +492,5 @@ def test_sandbox_modules_stay_small():
     folder = Path(__file__).resolve().parents[2] / "kenali" / "grading" / "run"
     sizes = {p.name: len(p.read_text().splitlines()) for p in folder.glob("*.py")}
     assert set(sizes) >= {"protocol.py", "child.py", "worker.py", "pool.py", "confine.py"}
-    assert max(sizes.values()) < 450, sizes
+    assert max(sizes.values()) < 500, sizes
 

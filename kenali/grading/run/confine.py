@@ -3,7 +3,7 @@
 Layers, each detected at worker start (:func:`probe`) and recorded (``kenali grade`` prints them):
 
 ``pidns``
-    Each job's child is PID 2 of a new PID namespace whose PID 1 is a tiny ``sleep``
+    Each job's child is PID 2 of a new PID namespace whose PID 1 is a tiny ``cat``
     (``unshare(CLONE_NEWPID)`` in the worker, spawn, fork; ``setns`` back for the next job). Killing
     that PID 1 kills every process the learner started, whatever it did (new sessions, double forks,
     daemons). Needs root or a user namespace.
@@ -72,24 +72,32 @@ def _unshare(flags: int) -> bool:
 class PidNamespaces:
     """Fork each job's child into a fresh PID namespace, when the kernel lets us.
 
-    The namespace's PID 1 is a tiny ``sleep`` spawned first (cheap: no copy of the worker); the
-    child is forked next and is PID 2, still the worker's own child (its exit status is its own).
-    Killing the ``sleep`` kills every process in the namespace."""
+    The namespace's PID 1 is a tiny ``cat`` spawned first (cheap: no copy of the worker) reading a
+    pipe whose other end only the worker holds: if the worker dies, ``cat`` reads end-of-file and
+    exits, and the kernel kills the namespace. The child is forked next and is PID 2, still the
+    worker's own child (its exit status is its own). Killing the ``cat`` kills every process in the
+    namespace."""
 
     def __init__(self) -> None:
         self.own: int | None = None
         with contextlib.suppress(OSError):
             self.own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
-        self.sleep = next((p for p in ("/bin/sleep", "/usr/bin/sleep") if os.path.exists(p)), None)
+        self.cat = next((p for p in ("/bin/cat", "/usr/bin/cat") if os.path.exists(p)), None)
+        self.lifeline: int | None = None
 
     def fork(self) -> tuple[int, int | None]:
         """``os.fork()``; also the (worker-side) pid of the namespace's init, or None without a namespace."""
         init = None
-        if self.own is not None and self.sleep and _unshare(CLONE_NEWPID):
+        if self.own is not None and self.cat and _unshare(CLONE_NEWPID):
+            r, w = os.pipe()
             try:
-                init = os.posix_spawn(self.sleep, ["sleep", "86400"], {})
+                init = os.posix_spawn(self.cat, ["cat"], {}, file_actions=[(os.POSIX_SPAWN_DUP2, r, 0)])
+                self.lifeline = w
             except OSError:
                 init = None
+                os.close(w)
+            finally:
+                os.close(r)
             if init is None:
                 libc().setns(ctypes.c_int(self.own), ctypes.c_int(CLONE_NEWPID))
         try:
@@ -98,6 +106,13 @@ class PidNamespaces:
             if init is not None and self.own is not None:
                 libc().setns(ctypes.c_int(self.own), ctypes.c_int(CLONE_NEWPID))
         return pid, init
+
+    def done(self) -> None:
+        """After the job (the init killed): drop the lifeline."""
+        if self.lifeline is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.lifeline)
+            self.lifeline = None
 
 
 def enter_userns() -> bool:
@@ -122,7 +137,8 @@ def pidns_cycle_works() -> bool:
     pid = os.fork()
     if pid == 0:
         try:
-            job, init = PidNamespaces().fork()
+            namespaces = PidNamespaces()
+            job, init = namespaces.fork()
             if job == 0:
                 os._exit(0)
             os.waitpid(job, 0)
@@ -130,6 +146,7 @@ def pidns_cycle_works() -> bool:
                 os._exit(1)
             os.kill(init, signal.SIGKILL)
             os.waitpid(init, 0)
+            namespaces.done()
             again = os.fork()
             if again == 0:
                 os._exit(0)
@@ -257,6 +274,16 @@ class Cgroup:
         for folder in self.dirs.values():
             with contextlib.suppress(OSError):
                 folder.rmdir()
+
+    @classmethod
+    def remove_left(cls, worker_pid: int) -> None:
+        """In the grader, after killing a worker: remove the cgroup it made (empty once its processes died)."""
+        own = cls._own()
+        base = Path("/sys/fs/cgroup")
+        for folder in (base / own.get("", "/").lstrip("/"), base / "memory" / own.get("memory", "/").lstrip("/"),
+                       base / "pids" / own.get("pids", "/").lstrip("/")):
+            with contextlib.suppress(OSError):
+                (folder / f"kenali-{worker_pid}").rmdir()
 
 
 def kill_marked(token: str) -> int:

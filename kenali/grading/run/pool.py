@@ -23,7 +23,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from .confine import platform_problem
+from .confine import Cgroup, platform_problem
 from .protocol import Limits, RunResult, encode_frame, parse_payload
 
 _PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent.parent
@@ -84,6 +84,8 @@ class _Worker:
             self.proc.kill()
         with contextlib.suppress(Exception):
             self.proc.wait(timeout=5)
+        with contextlib.suppress(Exception):  # its jobs' namespaces died with it (their init's lifeline)
+            Cgroup.remove_left(self.proc.pid)
         for stream in (self.proc.stdin, self.proc.stdout):
             with contextlib.suppress(Exception):
                 stream.close()

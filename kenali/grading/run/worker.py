@@ -292,6 +292,7 @@ def run_job(state: dict[str, Any], header: dict[str, Any], payload: bytearray, s
     if init is not None:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(init, 0)
+        pidns.done()
     reaped = time.monotonic()
     while not truncated and select.select([r], [], [], 0)[0] and read_some():  # what it wrote before it stopped
         pass
