@@ -219,3 +219,22 @@ except OSError:
     pass''')
     if pool.layers.get("pidns") or int(pool.layers.get("landlock") or 0) >= 6:
         assert done == []
+
+
+def test_a_killed_worker_takes_its_jobs_processes_along(tmp_path):
+    """The grader kills a worker that stops answering: what its job started must die with it."""
+    import subprocess
+
+    with Pool(1, {}, tmp_path, Limits(timeout=20, cell_timeout=15, memory_mb=256)) as pool:
+        run(pool, job("x = 1"))  # the worker is ready: its layers are known
+        if not pool.layers.get("pidns"):
+            pytest.skip("no PID namespace here")
+        pool.submit("k", job('import subprocess, time\nsubprocess.Popen(["sleep", "313.75"], start_new_session=True)\n'
+                             'time.sleep(12)'))
+        time.sleep(3)
+        pool.poll(0)
+        worker = pool.workers[0]
+        os.kill(worker.proc.pid, signal.SIGKILL)
+        time.sleep(1)
+        left = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert "sleep 313.75" not in left
