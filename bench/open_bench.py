@@ -25,7 +25,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.e2e.server import _command, _environment, _free_port, _kill_group, copy_course  # noqa: E402
+from tests.e2e.server import (  # noqa: E402
+    _command,
+    _environment,
+    _free_port,
+    _kill_group,
+    _write_settings,
+    copy_course,
+)
 
 
 def one_run(browser, work: Path) -> dict[str, float]:
@@ -33,6 +40,7 @@ def one_run(browser, work: Path) -> dict[str, float]:
 
     course = copy_course(work / "course")
     env = _environment(work, course, course / ".kenali")
+    _write_settings(Path(env["JUPYTER_CONFIG_DIR"]) / "lab" / "user-settings")  # every cell in the DOM
     port, token = _free_port(), "bench"
     started = time.perf_counter()
     process = subprocess.Popen(_command("open", port, token), cwd=course, env=env, stdout=subprocess.DEVNULL,
@@ -52,6 +60,7 @@ def one_run(browser, work: Path) -> dict[str, float]:
         shown = time.perf_counter() - started
         cells = page.locator(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell")
         identity = cells.nth(4)  # the identity cell of 00_mulai (title, how, map, identity-md, identity)
+        identity.scroll_into_view_if_needed()
         identity.locator(".jp-InputArea-prompt").click()
         page.keyboard.press("Control+Enter")
         identity.locator(".kenali-ex input").first.wait_for(timeout=120_000)
