@@ -129,7 +129,8 @@ def main() -> int:
     parser.add_argument("n", type=int, nargs="?", default=200, help="number of submissions (default 200)")
     parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: CPU count)")
     parser.add_argument("--without", action="append", default=[], metavar="LAYER",
-                        choices=["pidns", "netns", "cgroup", "tmpfs", "landlock", "read_roots"],
+                        choices=["pidns", "netns", "cgroup", "tmpfs", "landlock", "read_roots", "caps", "userns",
+                                 "seccomp"],
                         help="switch a confinement layer off, to measure its cost (repeatable)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kenali-bench-") as tmp:

@@ -122,6 +122,8 @@ def describe_layers(layers: dict[str, Any]) -> str:
         f"cgroup {layers['cgroup']}" if layers.get("cgroup") else "cgroup OFF (memory per process, processes uncapped)",
         f"job folder tmpfs {'on' if layers.get('tmpfs') else 'OFF (file size capped per file)'}",
         f"Landlock ABI {abi}" + (" (reads limited)" if layers.get("read_limited") else "") if abi else "Landlock OFF",
+        "capabilities dropped" if layers.get("caps") else "capabilities kept",
+        "Unix sockets refused" if layers.get("seccomp") else "Unix sockets allowed",
         "separate uid" if layers.get("uid") else "same uid as the grader",
     ]
     return ", ".join(parts)

@@ -200,6 +200,10 @@ except OSError:
     pass
 if ctypes.CDLL(None).mount(b"none", b"/mnt", b"tmpfs", 0, None) == 0:
     r.append("mount")
+try:
+    socket.socket(socket.AF_UNIX); r.append("unix socket")
+except OSError:
+    pass
 for path in ["{secret}", "/dev/vda", "/dev/sda", "/dev/mem"]:
     try:
         open(path, "rb").read(1); r.append(path)

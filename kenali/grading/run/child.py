@@ -305,6 +305,8 @@ def run_child(state: dict[str, Any], header: dict[str, Any], payload: bytearray,
     confine.apply(ruleset)
     if ruleset >= 0:
         os.close(ruleset)
+    if layers.get("seccomp"):
+        confine.no_unix_sockets()
     steps.append(("landlock", time.monotonic()))
 
     cell_timeout = float(limits["cell_timeout"])

@@ -27,6 +27,8 @@ Layers, each detected at worker start (:func:`probe`) and recorded (``kenali gra
 ``caps``
     A child running as root drops every capability (bounding set included) before the learner's
     code runs: no mount, module, clock, hostname, raw device or ``/proc/kcore`` access.
+``seccomp``
+    ``socket(AF_UNIX)`` refused: no named Unix socket (docker, X, databases) reachable.
 ``rlimits``
     Always: address space and CPU per process, file size, no core dumps; processes per uid when
     the child runs as an unprivileged user (``RLIMIT_NPROC`` does not apply to root).
@@ -441,6 +443,49 @@ def drop_capabilities() -> bool:
     with contextlib.suppress(OSError):
         lib.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
     return lib.capset(ctypes.byref(header), ctypes.byref(data)) == 0
+
+
+_ARCHES = {0xC000003E: 41, 0xC00000B7: 198}  # AUDIT_ARCH_X86_64, AUDIT_ARCH_AARCH64: the number of socket()
+
+
+def no_unix_sockets() -> bool:
+    """seccomp: ``socket(AF_UNIX, ...)`` fails with EACCES (``socketpair`` still works). A named Unix socket
+    (``/var/run/docker.sock``, an X server, a database) would otherwise be reachable by a root child:
+    Landlock does not guard ``connect`` on them, and the network namespace does not hide the file."""
+    import platform
+
+    arch = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}.get(platform.machine())
+    if arch is None:
+        return False
+    nr = _ARCHES[arch]
+
+    class Filter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+    class Prog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(Filter))]
+
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
+    allow, deny = 0x7FFF0000, 0x00050000 | 13  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EACCES
+    program = [
+        Filter(ld, 0, 0, 4),  # arch
+        Filter(jeq, 1, 0, arch),
+        Filter(ret, 0, 0, allow),
+        Filter(ld, 0, 0, 0),  # syscall number
+        Filter(jge, 3, 0, 0x40000000),  # x32 syscalls: refused
+        Filter(jeq, 0, 3, nr),
+        Filter(ld, 0, 0, 16),  # args[0]: the address family
+        Filter(jeq, 0, 1, 1),  # AF_UNIX
+        Filter(ret, 0, 0, deny),
+        Filter(ret, 0, 0, allow),
+    ]
+    # (the x32 jump lands on "deny": 4 + 1 + 3 = 8)
+    array = (Filter * len(program))(*program)
+    prog = Prog(len(program), array)
+    lib = libc()
+    if lib.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        return False
+    return lib.prctl(22, 2, ctypes.byref(prog), 0, 0) == 0  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
 
 
 def platform_problem() -> str | None:

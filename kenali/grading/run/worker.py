@@ -204,6 +204,7 @@ def probe(init: dict[str, Any], slot: Path) -> dict[str, Any]:
     layers["cgroup"] = bool(wanted.get("cgroup", True))
     layers["uid"] = init.get("uid") is not None
     layers["caps"] = bool(wanted.get("caps", True)) and os.geteuid() == 0 and not layers["uid"]
+    layers["seccomp"] = bool(wanted.get("seccomp", True)) and os.uname().machine in {"x86_64", "aarch64"}
     return layers
 
 
