@@ -155,11 +155,31 @@ class Session:
 _current: Session | None = None
 
 
+def in_solution_notebook() -> bool:
+    """True when the kernel runs a notebook of the course's ``solutions/`` folder (a kernel's working folder
+    is its notebook's folder in JupyterLab, Notebook 7, Voilà and nbclient). A solution cell run on its own
+    in a fresh kernel must then never record the key as the learner's answer."""
+    import os
+    from pathlib import Path
+
+    from .paths import course_root
+
+    try:
+        here = Path.cwd().resolve()
+    except OSError:
+        return False
+    session_path = os.environ.get("JPY_SESSION_NAME", "")
+    if session_path and Path(session_path).parent.name == "solutions":
+        return True
+    return here.name == "solutions" and here.parent == course_root()
+
+
 def current() -> Session:
-    """The notebook's session, created on first use in learning mode."""
+    """The notebook's session, created on first use: in learning mode, or in solution mode (answers kept
+    in memory) in a notebook of ``solutions/``."""
     global _current
     if _current is None:
-        _current = Session()
+        _current = Session(mode="solusi" if in_solution_notebook() else "belajar")
     return _current
 
 

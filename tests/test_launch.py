@@ -300,3 +300,32 @@ def test_kenali_open_serves_the_course_and_strips_live_widgets_on_save(tmp_path:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+# -- a solution cell run alone never records the key ------------------------------------------------------
+
+
+def test_a_solution_code_cell_run_alone_records_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``cek("5.1", ...)`` from solutions/ in a fresh kernel: the key is checked, nothing lands in .kenali/."""
+    import shutil
+
+    from kenali import api, session
+    from kenali.store import Store
+
+    course = tmp_path / "course"
+    for part in ("notebooks", "exercises", "solutions", "data"):
+        shutil.copytree(ROOT / part, course / part)
+    monkeypatch.setenv("KENALI_COURSE", str(course))
+    monkeypatch.setenv("KENALI_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    ex = next(e for b in api.session_mod.current().course.banks for e in b.graded if e.is_code)
+    for folder, recorded in (("solutions", 0), ("exercises", 1)):
+        monkeypatch.chdir(course / folder)
+        session.reset()
+        api.cek(ex.id, 1)
+        assert len(Store(tmp_path / "home").attempts(ex.id)) == recorded, folder
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JPY_SESSION_NAME", str(course / "solutions" / "05_lab_data.ipynb"))
+    session.reset()
+    assert session.current().mode == "solusi"
+    session.reset()
