@@ -18,7 +18,7 @@ import yaml
 from .i18n import content_dir, lang
 from .model import TYPES, Exercise, Item, Mistake
 
-_ID = re.compile(r"^\d+\.(k?\d+)$")
+_ID = re.compile(r"^\d+\.([kr]?\d+)$")
 _CONCEPT = re.compile(r"^[a-z]{2}\.[a-z0-9-]+$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -248,14 +248,21 @@ def _exercise(
     if kind not in TYPES:
         r.fail("type", f"{kind!r} is not one of {', '.join(TYPES)}")
     quick = r.get("quick", bool, False)
-    if quick != ("k" in ex_id):
+    if kind == "refleksi":
+        if not quick:
+            r.fail("quick", "a refleksi is never graded: it needs quick: true")
+        if not ("k" in ex_id or "r" in ex_id):
+            r.fail("id", f'{ex_id!r}: a refleksi has an ID like "1.r1" (or a quick-check ID like "1.k9")')
+    elif "r" in ex_id:
+        r.fail("id", f'{ex_id!r}: IDs like "1.r1" are for refleksi prompts only')
+    elif quick != ("k" in ex_id):
         r.fail("quick", 'quick checks (quick: true) and only they have IDs like "1.k2"')
     concepts = r.text_list("concepts")
     for c in concepts:
         if not _CONCEPT.match(c):
             r.fail("concepts", f'{c!r} is not a concept ID like "eu.definisi"')
-    hints = r.text_list("hints")
-    if len(hints) < 2:
+    hints = r.text_list("hints", [] if kind == "refleksi" else ...)
+    if len(hints) < 2 and kind != "refleksi":
         r.fail("hints", "a hint ladder needs at least two hints")
     pools = {**bank_pools, **_pools(r)}
     common = dict(
@@ -276,6 +283,12 @@ def _exercise(
     )
     if common["points"] <= 0:
         r.fail("points", "must be positive")
+    if kind == "refleksi":
+        if "points" in r.data:
+            r.fail("points", "a refleksi is never graded and has no points")
+        if not common["question"]:
+            r.fail("question", "is required: the prompt the learner answers")
+        return Exercise(**{**common, "points": 0.0})
     if kind in {"pilihan", "pilihan_ganda"}:
         choices = r.text_map("choices")
         if len(choices) < 2:

@@ -13,7 +13,11 @@ type               answer
 ``angka``          a number (or the text typed into the box)
 ``teks``           a string
 ``kode``           a plain value from :func:`kenali.values.to_plain`
+``refleksi``       a string (never graded: its status is ``"saved"``)
 =================  ==============================================
+
+``refleksi`` ("Terapkan di produkmu") is an ungraded prompt: the learner's text is saved with
+their progress (status ``"saved"``) and restored next time, but it never earns or costs points.
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from .present.message import msg
 from .textnorm import compact, normalize
 from .values import CompareOptions, Plain, compare
 
-Status = Literal["correct", "partial", "wrong", "unanswered", "invalid"]
-TYPES = ("pilihan", "pilihan_ganda", "peran", "pasangan", "angka", "teks", "kode")
+Status = Literal["correct", "partial", "wrong", "unanswered", "invalid", "saved"]
+TYPES = ("pilihan", "pilihan_ganda", "peran", "pasangan", "angka", "teks", "kode", "refleksi")
+#: Types whose answers are never scored (always quick, never counted in points).
+UNGRADED_TYPES = frozenset({"refleksi"})
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -52,6 +58,11 @@ class Result:
     @property
     def attempted(self) -> bool:
         return self.status not in {"unanswered", "invalid"}
+
+    @property
+    def scored(self) -> bool:
+        """Whether the result carries a score worth showing (not for ungraded, saved answers)."""
+        return self.attempted and self.status != "saved"
 
 
 @dataclass(frozen=True)
@@ -113,7 +124,14 @@ class Exercise:
         return self.type == "kode"
 
     @property
+    def is_reflection(self) -> bool:
+        """An ungraded ``refleksi`` prompt ("Terapkan di produkmu"): saved, never scored."""
+        return self.type in UNGRADED_TYPES
+
+    @property
     def kind_label(self) -> str:
+        if self.is_reflection:
+            return t("reflection.kind")
         return t("kind.quick") if self.quick else t("kind.exercise")
 
     def uses_variants(self) -> bool:
@@ -139,6 +157,8 @@ class Exercise:
             return {item.id: item.key for item in self.items}
         if self.type == "teks":
             return self.key[0]
+        if self.is_reflection:
+            return None
         return self.key
 
     def describe(self, answer: Any) -> str:
@@ -283,6 +303,15 @@ def _check_text(ex: Exercise, answer: Any) -> Result:
     return Result("wrong", 0.0, (msg("feedback.wrong"), ex.feedback["default"]))
 
 
+def _check_reflection(answer: Any) -> Result:
+    """An ungraded reflection: any non-empty text is saved; nothing is right or wrong."""
+    if answer is None or (isinstance(answer, str) and not answer.strip()):
+        return Result("unanswered", 0.0, (msg("reflection.empty"),))
+    if not isinstance(answer, str):
+        return _invalid(msg("type_names.text"), answer)
+    return Result("saved", 0.0, (msg("reflection.saved"),))
+
+
 def _check_code(ex: Exercise, answer: Any, expected: Plain | None, mistakes: list[tuple[Plain, str]]) -> Result:
     if not isinstance(answer, Mapping) or "kind" not in answer:
         return _invalid(msg("type_names.other", name="plain value"), answer)
@@ -327,6 +356,8 @@ def check(
         return _check_text(ex, answer)
     if ex.type == "kode":
         return _check_code(ex, answer, expected, mistakes or [])
+    if ex.type == "refleksi":
+        return _check_reflection(answer)
     raise ValueError(f"unknown exercise type {ex.type!r}")
 
 

@@ -14,7 +14,7 @@ import math
 from typing import Any, TypedDict
 
 RECORD_VERSION = 2
-STATUSES = frozenset({"correct", "partial", "wrong", "unanswered", "invalid"})
+STATUSES = frozenset({"correct", "partial", "wrong", "unanswered", "invalid", "saved"})  # saved: refleksi
 MAX_ANSWER_BYTES = 64 * 1024  # an answer larger than this (serialized) is refused, not written
 MAX_RECORD_BYTES = 256 * 1024  # a record file larger than this is damaged and is not read at all
 MAX_SEQ = 10**12 - 1  # sequence numbers are written with 12 digits
@@ -42,7 +42,7 @@ class AnswerRecord(TypedDict):
     lesson: str | None
     learner: str | None
     answer: Any  # plain JSON data: None, bool, int, float, str, list, dict with str keys
-    status: str  # one of STATUSES
+    status: str  # one of STATUSES ("saved": an ungraded refleksi text, never scored)
     score: float  # in [0, 1]
     points: float
     attempt: int  # >= 1; the record's sequence number for records written since version 2
@@ -147,7 +147,7 @@ def answer_fits(kind: str, answer: Any) -> bool:
     """Whether a recorded answer has the shape the input of an exercise type can show."""
     if answer is None or kind == "kode":
         return True
-    if kind in {"pilihan", "teks"}:
+    if kind in {"pilihan", "teks", "refleksi"}:
         return isinstance(answer, str)
     if kind == "pilihan_ganda":
         return isinstance(answer, list) and all(isinstance(x, str) for x in answer)

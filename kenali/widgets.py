@@ -175,6 +175,25 @@ class _Typed(_Input):
         self.text.observe(lambda _: callback(), names="value")
 
 
+class _Reflection(_Input):
+    """A refleksi's multi-line text box (at least four rows, full width); saved, never scored."""
+
+    def __init__(self, ex: Exercise):
+        self.text = w.Textarea(placeholder=t("reflection.placeholder"), rows=4, layout=_FULL)
+        self.text.add_class("kenali-reflection")
+        self.widget = self.text
+
+    def get(self) -> Any:
+        return self.text.value.strip() or None
+
+    def set(self, answer: Any) -> None:
+        if isinstance(answer, str):
+            self.text.value = answer
+
+    def observe(self, callback: Callable[[], None]) -> None:
+        self.text.observe(lambda _: callback(), names="value")
+
+
 def make_input(ex: Exercise, render: Callable[[str], str]) -> _Input:
     if ex.type == "pilihan":
         return _Choice(ex, render)
@@ -186,6 +205,8 @@ def make_input(ex: Exercise, render: Callable[[str], str]) -> _Input:
         return _Typed(ex, t("placeholder_number"))
     if ex.type == "teks":
         return _Typed(ex, t("placeholder_text"))
+    if ex.type == "refleksi":
+        return _Reflection(ex)
     raise ValueError(f"exercise {ex.id} ({ex.type}) is answered with code, not a widget")
 
 
@@ -275,7 +296,9 @@ class ExerciseView(_Panel):
         self.input = make_input(ex, render)
         self.check_button = w.Button(description=t("button.check"), button_style="primary", icon="check")
         super().__init__(ex, session, [w.HTML(header), self.input.widget])
-        self.controls.children = (self.check_button, self.hint_button)
+        self.controls.children = (self.check_button, self.hint_button) if ex.hints else (self.check_button,)
+        if ex.is_reflection:
+            self.check_button.description, self.check_button.icon = t("button.save"), "save"
         self.check_button.on_click(self.check)
         previous = session.latest(ex)
         if previous is not None and answer is None:

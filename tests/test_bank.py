@@ -132,3 +132,34 @@ def test_not_a_mapping(tmp_path):
     path.write_text("- 1\n- 2\n", encoding="utf-8")
     with pytest.raises(BankError, match="expected a mapping"):
         load_bank(path)
+
+
+REFLEKSI = """\
+  - id: "9.r1"
+    type: refleksi
+    quick: true
+    concepts: [eu.definisi]
+    title: "Terapkan di produkmu"
+    question: "Q"
+    explanation: "E"
+"""
+
+
+def test_reflection_loads_without_hints_or_points(tmp_path):
+    bank = load_bank(write(tmp_path, GOOD + REFLEKSI))
+    e = bank.exercises[1]
+    assert e.type == "refleksi" and e.quick and e.points == 0 and e.hints == ()
+    assert bank.graded == (bank.exercises[0],)
+
+
+@pytest.mark.parametrize(
+    ("change", "fieldname"),
+    [
+        (("quick: true", "quick: false"), "quick"),
+        (('question: "Q"', "points: 2"), "points"),
+        (('question: "Q"', 'hints: ["h"]'), "question"),
+    ],
+)
+def test_reflection_rules(tmp_path, change, fieldname):
+    err = error(tmp_path, GOOD + REFLEKSI.replace(*change))
+    assert err.exercise == "9.r1" and err.fieldname == fieldname

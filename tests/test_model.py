@@ -108,7 +108,7 @@ def test_code_answers_and_common_mistakes(fixture_course):
 
 def test_correct_answer_scores_full_for_every_type(fixture_course):
     for e in fixture_course.exercises():
-        if e.is_code:
+        if e.is_code or e.is_reflection:  # a reflection has no right answer (see its own test)
             continue
         assert check(e, e.correct_answer()).correct, e.id
 
@@ -123,3 +123,37 @@ def test_variants_are_stable_per_learner_and_vary_across_learners(fixture_bank):
     assert "{nama}" not in rendered
     assert e.render("{bukan_pool} tetap", e.variant("x")) == "{bukan_pool} tetap"
     assert check(e, "b").correct  # the key does not depend on the variant
+
+
+def test_reflection_is_saved_never_scored(fixture_bank):
+    e = ex(fixture_bank, "9.r1")
+    assert e.is_reflection and e.quick and e.points == 0
+    saved = check(e, "Pengguna akhir kami adalah kasir; pemilik toko membayar.")
+    assert saved.status == "saved" and saved.score == 0 and not saved.scored and saved.attempted
+    assert check(e, "   ").status == "unanswered"
+    assert check(e, None).status == "unanswered"
+    assert check(e, ["a"]).status == "invalid"
+    assert e.correct_answer() is None
+    assert e not in fixture_bank.graded  # never counted in points
+
+
+def test_reflection_is_recorded_restored_and_not_in_progress(session):
+    from kenali.records import answer_fits, validate
+    from kenali.widgets import ExerciseView
+
+    e = session.exercise("9.r1")
+    view = ExerciseView(e, session)
+    assert repr(view).endswith("belum disimpan")
+    assert view.check_button.description == "Simpan"
+    assert view.input.text.rows >= 4 and view.input.text.layout.width == "100%"
+    view.input.text.value = "Kasir memakai; pemilik membayar."
+    assert view.check().status == "saved"
+    assert repr(view).endswith("tersimpan")
+    record = session.store.latest("9.r1")
+    assert record["status"] == "saved" and record["answer"] == "Kasir memakai; pemilik membayar."
+    validate(dict(record))
+    assert answer_fits("refleksi", record["answer"])
+    again = ExerciseView(e, session)
+    assert again.input.text.value == "Kasir memakai; pemilik membayar."
+    assert repr(again).endswith("tersimpan")
+    assert all(row["done"] == 0 for row in session.progress())  # ungraded: not in the points

@@ -112,7 +112,13 @@ def points(score: float, total: float) -> str:
 
 
 def status_line(ex: Exercise, status: str | None, earned: float | None = None) -> str:
-    """The one-line status ("Latihan 1.3 · benar · 2/2 poin"); ``earned`` is points, not a fraction."""
+    """The one-line status ("Latihan 1.3 · benar · 2/2 poin"); ``earned`` is points, not a fraction.
+
+    An ungraded reflection says only whether its text is saved ("Terapkan di produkmu 1.k9 · tersimpan").
+    """
+    if ex.is_reflection:
+        word = t("reflection.status_saved" if status == "saved" else "reflection.status_not_saved")
+        return t("status_line", kind=ex.kind_label, id=ex.id, status=word)
     if status is None or status in {"unanswered", "invalid"} or earned is None:
         return t("status_line", kind=ex.kind_label, id=ex.id, status=t(f"status.{status or 'unanswered'}"))
     return t(
@@ -140,7 +146,9 @@ def messages_html(messages: Sequence[str], fill: Fill = _same) -> list[str]:
 
 def feedback_html(result: Result, fill: Fill = _same) -> str:
     """The feedback of a result: a coloured first line, the rest as a list."""
-    css = {"correct": "kenali-fb-correct", "partial": "kenali-fb-partial"}.get(result.status, "kenali-fb-wrong")
+    css = {"correct": "kenali-fb-correct", "saved": "kenali-fb-correct", "partial": "kenali-fb-partial"}.get(
+        result.status, "kenali-fb-wrong"
+    )
     head, *rest = messages_html(result.messages, fill) or [""]
     items = "".join(f"<li>{m}</li>" for m in rest)
     return f'<div class="{css}"><b>{head}</b>{f"<ul>{items}</ul>" if items else ""}</div>'
@@ -149,7 +157,7 @@ def feedback_html(result: Result, fill: Fill = _same) -> str:
 def attempts_line(attempt: int, result: Result, ex: Exercise) -> str:
     """"Percobaan ke-2 · 1,5/3 poin" (no points for an answer that was not scored)."""
     line = t("attempts", n=numbers.integer(attempt))
-    if result.attempted:
+    if result.scored and not ex.is_reflection:
         line += " · " + points(result.score * ex.points, ex.points)
     return line
 
@@ -189,6 +197,8 @@ def solution_html(ex: Exercise, fill: Fill = _same) -> str:
     """The worked solution: the key (or solution code) and the explanation, variants filled."""
     if ex.is_code:
         body = f"<pre>{esc(ex.solution or '')}</pre>"
+    elif ex.is_reflection:
+        body = f"<p><b>{esc(t('reflection.good_answer'))}</b></p>"
     else:
         body = f"<p>{md_inline(fill(t('solution.key', key=ex.describe(ex.correct_answer()))))}</p>"
     return (
