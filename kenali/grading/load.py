@@ -100,6 +100,7 @@ class Submission:
     notes: list[Note] = field(default_factory=list)
     fatal: bool = False
     identity_ok: bool = True  # False: the ID the hand-in states is not the one its entry name says
+    identity: int = 1  # 2: an LMS folder's name says it; 1: a file name says it (the learner chose it); 0: nothing
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -306,13 +307,19 @@ def _token_in(needle: str, haystack: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9]){re.escape(needle)}(?![A-Za-z0-9])", haystack, re.IGNORECASE) is not None
 
 
+def identity_strength(learner_id: str, entry: Entry, inner: str | None) -> int:
+    """How well the entry's name backs the learner ID: 2 when a folder's name (an LMS made it) holds the
+    ID as a word, 1 when a file name says it (``<id>-kenali.zip``: the learner named it), 0 when not."""
+    wanted = unicodedata.normalize("NFC", learner_id).casefold()
+    if entry.kind == "folder" and _token_in(learner_id, entry.name):
+        return 2
+    names = [entry.name, *([inner] if inner else [])]
+    return 1 if any(learner_from_name(n).casefold() == wanted for n in names) else 0
+
+
 def identity_confirmed(learner_id: str, entry: Entry, inner: str | None) -> bool:
     """Whether the entry's name (or the one zip an LMS folder holds) says the same learner ID."""
-    wanted = unicodedata.normalize("NFC", learner_id).casefold()
-    names = [entry.name, *([inner] if inner else [])]
-    if any(learner_from_name(n).casefold() == wanted for n in names):
-        return True
-    return entry.kind == "folder" and any(_token_in(learner_id, n) for n in names)
+    return identity_strength(learner_id, entry, inner) > 0
 
 
 def _error(exc: BaseException) -> str:
@@ -402,7 +409,8 @@ def parse(entry: Entry, loaded: Loaded) -> Submission:
         try:
             who = validate(str(raw_name or "?")[:200], str(raw_id if raw_id is not None else "")[:200])
             sub.name = str(raw_name or "").strip()[:200]
-            if who.id.casefold() != sub.learner_id.casefold() and not identity_confirmed(who.id, entry, loaded.inner):
+            sub.identity = identity_strength(who.id, entry, loaded.inner)
+            if sub.identity == 0 and who.id.casefold() != sub.learner_id.casefold():
                 sub.notes.append(note("identity_mismatch", id=who.id, entry=entry.name, named=sub.learner_id))
                 sub.identity_ok = False
             sub.learner_id = who.id

@@ -63,15 +63,16 @@ def percent(row: dict[str, Any]) -> float:
 def merge(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per learner. Of several entries for one ID, the one that counts is decided from facts the
     instructor holds, never from a date the learner wrote: an entry whose name confirms the ID beats
-    one that only claims it, a readable one beats an unreadable one, then the later file (its time,
-    then its place in the folder). The others are listed in a note and the row is to check."""
+    one that only claims it (an LMS folder's name beats a file name the learner chose), a readable one
+    beats an unreadable one, then the later file (its time, then its place in the folder). The others
+    are listed in a note and the row is to check."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for res in results:
         groups.setdefault(res["learner_id"].casefold(), []).append(res)
     rows = []
     for group in groups.values():
-        group.sort(key=lambda r: (r.get("identity_ok", True) is not False, not r.get("fatal"),
-                                  int(r.get("mtime") or 0), int(r.get("order") or 0), r["entry"]))
+        group.sort(key=lambda r: (int(r.get("identity", 1 if r.get("identity_ok", True) is not False else 0)),
+                                  not r.get("fatal"), int(r.get("mtime") or 0), int(r.get("order") or 0), r["entry"]))
         chosen = dict(group[-1])
         if len(group) > 1:
             others = ", ".join(f"{r['entry']} ({num(r['total'])}/{num(r['maximum'])})" for r in group[:-1])

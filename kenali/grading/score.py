@@ -289,7 +289,7 @@ def score(sub: Submission, plan: Plan, run: RunResult | None, banks: list[Bank],
     return {
         "entry": sub.entry, "kind": sub.kind, "digest": sub.digest, "learner_id": sub.learner_id, "name": sub.name,
         "created": sub.created, "fatal": sub.fatal, "notes": unique, "exercises": results,
-        "identity_ok": sub.identity_ok,
+        "identity_ok": sub.identity_ok, "identity": sub.identity,
         "total": earned, "maximum": maximum,
         "status": "failed" if sub.fatal or empty else ("check" if unique else "ok"),
     }

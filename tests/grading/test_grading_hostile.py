@@ -404,6 +404,23 @@ def test_identity_mismatch_is_noted(kit, tmp_path):
     assert mismatch["entry"] == "mallory-kenali.zip" and row["status"] == "check"
 
 
+def test_an_lms_folder_name_outranks_a_file_name(kit, tmp_path):
+    """Mallory uploads a zip named rina-kenali.zip, later than Rina: the LMS folder names decide."""
+    subs = tmp_path / "subs"
+    rina = subs / "Rina Wati_1234_assignsubmission_file_"
+    kit.write_zip(rina / "rina-kenali.zip", kit.handin(tmp_path, "rina", nb=None))
+    mallory = subs / "Mallory_5678_assignsubmission_file_"
+    wrong = [kit.record("5.14", "a", "rina"), kit.record("5.15", "a", "rina")]
+    kit.write_zip(mallory / "rina-kenali.zip", kit.handin(tmp_path, "rina", nb=None, records=wrong,
+                                                          created="2099-01-01T00:00:00+00:00"))
+    os.utime(rina / "rina-kenali.zip", (1_700_000_000, 1_700_000_000))
+    outcome = kit.grade(subs, tmp_path / "out")
+    row = kit.row(outcome, "rina")
+    assert row["entry"] == rina.name and row["exercises"]["5.14"]["status"] == "correct"
+    (dup,) = kit.notes_of(row, "duplicate_entry")
+    assert mallory.name in dup["others"] and row["status"] == "check"
+
+
 def test_ids_are_formula_safe_in_the_csvs(batch):
     text = (batch["out"] / "gradebook.csv").read_text(encoding="utf-8")
     assert "\n'-1-1," in text and "\n-1-1," not in text

@@ -318,6 +318,8 @@ def run_child(state: dict[str, Any], header: dict[str, Any], payload: bytearray,
 
     def plain_of(value: Any) -> dict[str, Any]:
         try:
+            if _too_many(value, answer_cap // 8):  # known before converting: a huge table says so at once
+                return {"kind": "too_big", "type": _safe_type(value), "size": -1}
             plain = to_plain(value)
             size = len(json.dumps(plain, allow_nan=True, default=str))
             if size > answer_cap:
@@ -352,6 +354,20 @@ def run_child(state: dict[str, Any], header: dict[str, Any], payload: bytearray,
                    "setup_ms": round((ready - began) * 1000, 1), "run_ms": round((time.monotonic() - ready) * 1000, 1),
                    "steps": {name: round((t - began) * 1000, 1) for name, t in steps}})
     os._exit(0)
+
+
+def _too_many(value: Any, cells: int) -> bool:
+    """Whether a list, dict, array, Series or DataFrame holds more than ``cells`` values (exact types only:
+    a learner's class could lie about its size)."""
+    if type(value) is str:
+        return len(value) > cells * 8
+    if type(value) in (list, tuple, dict, set):
+        return len(value) > cells
+    module = type(value).__module__ or ""
+    if module.startswith(("pandas.", "numpy")):
+        size = getattr(value, "size", 0)
+        return isinstance(size, int) and size > cells
+    return False
 
 
 def _safe_type(value: Any) -> str:
