@@ -14,10 +14,10 @@ from . import session as session_mod
 from .i18n import t
 from .present import feedback as fb
 from .present.css import STYLE
+from .present.links import download_link_html
 from .present.text import esc, filler
 from .session import Mode
 from .values import to_plain
-from .present.links import download_link_html
 from .widgets import CodeResultView, ExerciseView, FormBox, PlainHTML, message_view, warnings_html
 
 

@@ -55,7 +55,7 @@ def content_problems(root: Path | None = None) -> list[str]:
     try:
         course = load_course()
     except BankError as exc:
-        return [str(exc)]
+        return [str(p) for p in exc.problems]
     problems = validate_course(course)
     for ex in course.exercises():
         if ex.is_code:
@@ -82,6 +82,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     course = load_course()
     n = sum(1 for _ in course.exercises(graded_only=True))
     print(f"ok: {len(course.banks)} banks, {n} graded exercises, {len(course.concepts)} concepts")
+    return 0
+
+
+def schema_text() -> str:
+    """The JSON Schema of a bank file as written to ``docs/bank.schema.json``."""
+    import json
+
+    from .schema import json_schema
+
+    return json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(schema_text())
     return 0
 
 
@@ -224,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="validate banks, syllabus and code keys")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of a bank file (for the editor: kenali schema > bank.schema.json)",
+    )
+    p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("build", help="generate exercise/solution notebooks and docs/syllabus.md from the banks")
     p.add_argument("--no-run", action="store_true", help="write notebooks without executing them (no outputs)")

@@ -156,10 +156,122 @@ def test_reflection_loads_without_hints_or_points(tmp_path):
     ("change", "fieldname"),
     [
         (("quick: true", "quick: false"), "quick"),
-        (('question: "Q"', "points: 2"), "points"),
+        (('question: "Q"', 'question: "Q"\n    points: 2'), "points"),
         (('question: "Q"', 'hints: ["h"]'), "question"),
     ],
 )
 def test_reflection_rules(tmp_path, change, fieldname):
     err = error(tmp_path, GOOD + REFLEKSI.replace(*change))
     assert err.exercise == "9.r1" and err.fieldname == fieldname
+
+
+# -- content as typed data: unknown fields, the JSON Schema, all problems at once ---------------
+
+ANGKA = """\
+  - id: "9.2"
+    type: angka
+    concepts: [eu.metrik]
+    title: "T"
+    question: "Q"
+    key: 42.5
+    tolerance: 0.5
+    hints: ["h1", "h2"]
+    explanation: "E"
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "change", "fieldname", "suggestion"),
+    [
+        (ANGKA, ("tolerance: 0.5", "tolerence: 0.5"), "tolerence", "tolerance"),
+        (GOOD, ('explanation: "E"', 'explanation: "E"\n    feedbak: {a: "x"}'), "feedbak", "feedback"),
+        (GOOD, ("key: a", "key: a\n    scenaro: S"), "scenaro", "scenario"),
+    ],
+)
+def test_a_misspelled_field_is_an_error_naming_file_exercise_field(tmp_path, body, change, fieldname, suggestion):
+    exc = error(tmp_path, body.replace(*change))
+    assert "bank.yaml" in str(exc) and exc.exercise in {"9.1", "9.2"}
+    assert exc.fieldname == fieldname and "unknown field" in str(exc) and suggestion in str(exc)
+
+
+def test_a_field_of_another_type_is_unknown(tmp_path):
+    exc = error(tmp_path, ANGKA.replace('question: "Q"', 'question: "Q"\n    choices: {a: "A", b: "B"}'))
+    assert exc.fieldname == "choices" and "unknown field" in str(exc)
+
+
+def test_unknown_fields_inside_actors_and_at_the_top(tmp_path):
+    body = GOOD.replace("  - id:", "  - id:", 1)
+    exc = error(tmp_path, body.replace('title: "T"', 'title: "T"\n    pools: {nama: [A, B]}\n    tittle: "x"'))
+    assert exc.fieldname == "tittle"
+    path = write(tmp_path, GOOD)
+    path.write_text("minuts: 3\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(BankError) as info:
+        load_bank(path)
+    assert info.value.fieldname == "minuts" and info.value.exercise is None
+
+
+def test_every_problem_of_a_file_is_listed(tmp_path):
+    exc = error(tmp_path, GOOD.replace("key: a", "key: z") + ANGKA.replace("tolerance", "tolerence"))
+    fields = {(p.exercise, p.fieldname) for p in exc.problems}
+    assert ("9.2", "tolerence") in fields  # shape problems come first; the rules run on a well-shaped file
+    exc = error(tmp_path, GOOD.replace("key: a", "key: z") + ANGKA.replace('"9.2"', '"8.2"'))
+    expected = {("9.1", "key"), ("9.1", "feedback.a"), ("8.2", "id")}
+    assert {(p.exercise, p.fieldname) for p in exc.problems} == expected
+
+
+def test_unknown_type_lists_the_types(tmp_path):
+    exc = error(tmp_path, GOOD.replace("type: pilihan", "type: esai"))
+    assert exc.fieldname == "type" and "refleksi" in str(exc) and "pilihan_ganda" in str(exc)
+
+
+def test_json_schema_is_in_sync_with_the_code():
+    """docs/bank.schema.json is what `kenali schema` prints (regenerate: `kenali schema > docs/bank.schema.json`)."""
+    from pathlib import Path
+
+    from kenali.cli import schema_text
+
+    committed = Path(__file__).resolve().parents[1] / "docs" / "bank.schema.json"
+    assert committed.read_text(encoding="utf-8") == schema_text()
+
+
+def test_json_schema_accepts_the_banks_and_refuses_a_typo():
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    jsonschema = pytest.importorskip("jsonschema")
+    from kenali.cli import schema_text
+
+    validator = jsonschema.Draft202012Validator(json.loads(schema_text()))
+    root = Path(__file__).resolve().parents[1]
+    banks = sorted((root / "kenali/content/id/banks").glob("*.yaml"))
+    for path in [*banks, root / "tests/fixtures/bank_semua_tipe.yaml"]:
+        assert not list(validator.iter_errors(yaml.safe_load(path.read_text(encoding="utf-8")))), path.name
+    bank = yaml.safe_load(HEADER + GOOD.replace("key: a", "key: a\n    feedbak: x"))
+    assert list(validator.iter_errors(bank))
+    reflection = yaml.safe_load(HEADER + REFLEKSI.replace("quick: true", "quick: false"))
+    assert list(validator.iter_errors(reflection))
+
+
+def test_validated_course_cache_is_never_stale(tmp_path, monkeypatch):
+    from kenali import bank as bank_mod
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("KENALI_NO_CACHE", raising=False)
+    content = tmp_path / "content"
+    content.mkdir()
+    roles = content / "roles.yaml"
+    roles.write_text('customer: {label: "C", reminder: "R"}\n', encoding="utf-8")
+    path = write(content, GOOD)
+    course = bank_mod.Course((load_bank(path),), (), bank_mod.load_roles(roles))
+    cached, key = bank_mod._cached_course(content, [roles, path])
+    assert cached is None and key
+    bank_mod._store_course(key, course)
+    again, same_key = bank_mod._cached_course(content, [roles, path])
+    assert same_key == key and again == course
+    path.write_text(path.read_text(encoding="utf-8").replace('title: "T"', 'title: "T2"'), encoding="utf-8")
+    changed, other_key = bank_mod._cached_course(content, [roles, path])
+    assert changed is None and other_key != key
+    monkeypatch.setenv("KENALI_NO_CACHE", "1")
+    assert bank_mod._cached_course(content, [roles, path]) == (None, None)
