@@ -9,16 +9,19 @@ buffers; each cell has a soft time limit (``SIGALRM``). After an answer cell the
 sent as :func:`kenali.values.to_plain` JSON, cell by cell, so a crash in exercise 5.6 keeps the
 answers of 5.1 to 5.5; a value that cannot be converted costs only that answer.
 
-Cells are compiled here, in the child: the worker caches only the instructor's own cells (the
-hand-out notebooks), never a learner's code.
+Cells come compiled: by the grader for this submission only (marshal data in the job, cached in the
+grader by source), or by the worker for the instructor's own hand-out cells; never from another
+learner's job. A cell that does not compile is compiled here, and its error reported.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import builtins
 import contextlib
 import json
+import marshal
 import os
 import signal
 import sys
@@ -156,6 +159,11 @@ class _Notebook:
 
     def _compile(self, i: int, source: str) -> Any:
         code = self.known.get(source)  # the instructor's own cells, compiled once in the worker
+        if code is None:
+            sent = self.nb.get("code") or []
+            if i < len(sent) and isinstance(sent[i], str):  # compiled by the grader for this submission
+                with contextlib.suppress(Exception):
+                    code = marshal.loads(base64.b64decode(sent[i]))
         return code if code is not None else compile_cell(source, f"<cell {i + 1}>")
 
     def run_cell(self, i: int, source: str) -> None:
