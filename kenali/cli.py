@@ -82,6 +82,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     course = load_course()
     n = sum(1 for _ in course.exercises(graded_only=True))
     print(f"ok: {len(course.banks)} banks, {n} graded exercises, {len(course.concepts)} concepts")
+    from .cues import course_cues
+
+    cues = course_cues(course)
+    if args.cues:
+        print(f"\nauthor cues (where a test-wise learner could guess; see docs/authoring.md): {len(cues)}")
+        for cue in cues:
+            print(f"cue: {cue}")
+    elif cues:
+        print(f"{len(cues)} author cue(s): `kenali check --cues` lists them")
     return 0
 
 
@@ -237,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_app, jupyter_args=[])
 
     p = sub.add_parser("check", help="validate banks, syllabus and code keys")
+    p.add_argument("--cues", action="store_true",
+                   help="also list the author's cues: keys that stand out by length, position or echoed words, "
+                   "role grids in role order, matching solvable by elimination (warnings, never a failure)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser(
