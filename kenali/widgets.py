@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .i18n import t
 from .model import Exercise, Result
@@ -27,6 +28,22 @@ from .session import Session
 __all__ = ["STYLE", "CodeResultView", "ExerciseView", "FormBox", "PlainHTML", "esc", "md_inline", "message_view"]
 
 _FULL = w.Layout(width="100%")
+_SHARED: dict[str, w.Widget] = {}
+
+
+def _shared(kind: str, factory: Callable[[], w.Widget]) -> w.Widget:
+    """One style or layout model for every plain HTML part: each ipywidgets widget otherwise brings its own,
+    and an exercise notebook had ~760 models for 14 exercises, which the page must all create before it can
+    show any (Voilà gives up on the kernel's answer after 4 s on a busy machine). Made again if closed."""
+    obj = _SHARED.get(kind)
+    if obj is None or getattr(obj, "comm", None) is None:
+        obj = _SHARED[kind] = factory()
+    return obj
+
+
+def _html(value: str = "") -> w.HTML:
+    """A plain HTML part of a view, sharing one layout and one style model with all the others."""
+    return w.HTML(value, layout=_shared("layout", w.Layout), style=_shared("style", HTMLStyle))
 
 
 def status_line(ex: Exercise, result: Result | None) -> str:
@@ -119,16 +136,16 @@ class _Assignment(_Input):
         if fb.needs_legend(labels.values()):
             # options too long for a dropdown: list them once, lettered, and choose a letter
             letters = fb.legend_letters(len(labels))
-            legend = w.HTML(fb.legend_html(list(ex.choices.values()), render))
+            legend = _html(fb.legend_html(list(ex.choices.values()), render))
             legend.add_class("kenali-legend")
             parts.append(legend)
             labels = dict(zip(labels, letters, strict=True))
         options = [(t("choose"), ""), *((label, key) for key, label in labels.items())]
         self.dropdowns = {item.id: w.Dropdown(options=options, value="") for item in ex.items}
-        self.marks = {item.id: w.HTML() for item in ex.items}
+        self.marks = {item.id: _html() for item in ex.items}
         rows = []
         for item in ex.items:
-            label = w.HTML(fb.item_html(item.label, render))
+            label = _html(fb.item_html(item.label, render))
             label.add_class("kenali-row-label")
             self.marks[item.id].add_class("kenali-mark")
             row = w.HBox([label, self.dropdowns[item.id], self.marks[item.id]], layout=_FULL)
@@ -161,7 +178,7 @@ class _Typed(_Input):
         self.text = w.Text(placeholder=placeholder, layout=w.Layout(width="320px"))
         parts: list[w.Widget] = [self.text]
         if ex.unit:
-            parts.append(w.HTML(esc(ex.unit)))
+            parts.append(_html(esc(ex.unit)))
         self.widget = w.HBox(parts)
 
     def get(self) -> Any:
@@ -224,16 +241,16 @@ class _Panel(w.VBox):
         self.attempts = 0
         self.hints_shown = 0
         self.last_check_ms: float | None = None
-        self.feedback = w.HTML()
-        self.hint_html = w.HTML()
-        self.explanation = w.HTML()
-        self.warning = w.HTML()
+        self.feedback = _html()
+        self.hint_html = _html()
+        self.explanation = _html()
+        self.warning = _html()
         self.hint_button = w.Button(description=t("button.hint"), icon="lightbulb-o")
         self.hint_button.on_click(self.show_hint)
         self.controls = w.HBox([self.hint_button])
         self.controls.add_class("kenali-controls")
         super().__init__(
-            [w.HTML(STYLE), *children, self.controls, self.feedback, self.hint_html, self.explanation, self.warning]
+            [_html(STYLE), *children, self.controls, self.feedback, self.hint_html, self.explanation, self.warning]
         )
         self.add_class("kenali-ex")
 
@@ -295,7 +312,7 @@ class ExerciseView(_Panel):
         header = fb.header_html(ex, render)
         self.input = make_input(ex, render)
         self.check_button = w.Button(description=t("button.check"), button_style="primary", icon="check")
-        super().__init__(ex, session, [w.HTML(header), self.input.widget])
+        super().__init__(ex, session, [_html(header), self.input.widget])
         self.controls.children = (self.check_button, self.hint_button) if ex.hints else (self.check_button,)
         if ex.is_reflection:
             self.check_button.description, self.check_button.icon = t("button.save"), "save"
@@ -346,7 +363,7 @@ class CodeResultView(_Panel):
     """What ``cek()`` shows for a code exercise: feedback, hint ladder, explanation."""
 
     def __init__(self, ex: Exercise, session: Session, result: Result, attempt: int):
-        header = w.HTML(fb.title_html(ex, filler(ex, session.learner_id)))
+        header = _html(fb.title_html(ex, filler(ex, session.learner_id)))
         super().__init__(ex, session, [header])
         self.attempts = attempt if result.status != "unanswered" else 0
         self.show_result(result)
