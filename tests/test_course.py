@@ -33,7 +33,7 @@ def test_course_size(course):
     graded = list(course.exercises(graded_only=True))
     types = Counter(e.type for e in graded)
     assert len(graded) >= 60, types
-    assert types["peran"] >= 25, types
+    assert types["peran"] >= 20, types  # lesson 04's near-identical role grids were merged (issue 11)
     lesson1 = course.bank("01").graded
     assert len(lesson1) >= 12
     assert sum(e.type == "peran" for e in lesson1) >= 4
@@ -189,6 +189,9 @@ def test_every_kenali_cell_runs_alone_in_a_fresh_namespace(path, tmp_path, monke
     from kenali.session import Session
 
     cells = _kenali_cells(path)
+    if path.name == "glosarium.ipynb":  # the course glossary is Markdown only
+        assert not cells, path
+        return
     assert cells, path
     transform = TransformerManager().transform_cell
     for i, cell in enumerate(cells):
