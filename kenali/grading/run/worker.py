@@ -276,14 +276,22 @@ def run_job(state: dict[str, Any], header: dict[str, Any], payload: bytearray, s
         size += n
         return True
 
+    exited = None  # the child's own end: a process it left behind may hold the pipe open, the job is over anyway
+    with contextlib.suppress(OSError, AttributeError):
+        exited = os.pidfd_open(pid)
+    watched = [r] if exited is None else [r, exited]
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             timed_out = True
             break
-        ready, _, _ = select.select([r], [], [], remaining)
-        if ready and not read_some():
+        ready, _, _ = select.select(watched, [], [], remaining)
+        if r in ready and not read_some():
             break
+        if exited is not None and exited in ready and r not in ready:
+            break
+    if exited is not None:
+        os.close(exited)
     ended = time.monotonic()
     for kill, target in ((os.kill, init), (os.killpg, pid), (os.kill, pid)):  # the namespace's init: everything
         if target is not None:                                                # in it dies; the child and its group
