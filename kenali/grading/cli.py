@@ -98,7 +98,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else submissions.parent / f"{submissions.name}-graded"
     if args.workers is not None and args.workers < 1:
         return _err("--workers must be at least 1")
-    limits = Limits(timeout=args.timeout, cell_timeout=min(args.cell_timeout, args.timeout), memory_mb=args.memory_mb)
+    limits = Limits(timeout=args.timeout, cell_timeout=min(args.cell_timeout, args.timeout), memory_mb=args.memory_mb,
+                    disk_mb=args.disk_mb, processes=args.processes)
     bar = None if args.quiet else ProgressBar(sys.stderr)
     try:
         outcome = grade(submissions, out, workers=args.workers, limits=limits, only=args.only,
@@ -182,7 +183,10 @@ def add_commands(sub: Any) -> None:
                    help="grade only this lesson, by number or notebook name (repeatable; default: all)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds of wall clock per submission (default 60)")
     p.add_argument("--cell-timeout", type=float, default=10.0, help="seconds per notebook cell (default 10)")
-    p.add_argument("--memory-mb", type=int, default=1024, help="memory a submission's code may use (default 1024)")
+    p.add_argument("--memory-mb", type=int, default=1024,
+                   help="memory all of a submission's processes may use together (default 1024)")
+    p.add_argument("--disk-mb", type=int, default=64, help="bytes a submission may write, in MB (default 64)")
+    p.add_argument("--processes", type=int, default=64, help="processes a submission may run at once (default 64)")
     p.add_argument("--no-cache", action="store_true", help="re-grade every entry, even unchanged ones")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_grade)
