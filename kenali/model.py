@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from .i18n import t
 from .present.message import msg
-from .textnorm import compact, normalize
+from .textnorm import compact, contains_form, normalize
 from .values import CompareOptions, Plain, compare
 
 Status = Literal["correct", "partial", "wrong", "unanswered", "invalid", "saved"]
@@ -299,6 +299,12 @@ def _check_text(ex: Exercise, answer: Any) -> Result:
         return Result("correct", 1.0, (msg("feedback.correct"),))
     for mistake in ex.mistakes:
         if any(given == compact(a) for a in mistake.answers):
+            return Result("wrong", 0.0, (msg("feedback.wrong"), mistake.feedback))
+    # an accepted form with a gloss ("UAT (User Acceptance Testing)", "tahap UAT"); unrelated words are not one
+    if any(contains_form(answer, a, ex.key) for a in ex.key):
+        return Result("correct", 1.0, (msg("feedback.correct"),))
+    for mistake in ex.mistakes:
+        if any(contains_form(answer, a, mistake.answers) for a in mistake.answers):
             return Result("wrong", 0.0, (msg("feedback.wrong"), mistake.feedback))
     return Result("wrong", 0.0, (msg("feedback.wrong"), ex.feedback["default"]))
 

@@ -157,3 +157,46 @@ def test_reflection_is_recorded_restored_and_not_in_progress(session):
     assert again.input.text.value == "Kasir memakai; pemilik membayar."
     assert repr(again).endswith("tersimpan")
     assert all(row["done"] == 0 for row in session.progress())  # ungraded: not in the points
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["pengguna akhir (end user)", "yaitu pengguna akhir", "End-User (pengguna akhir)", "pihak pengguna akhir",
+     "Pengguna akhir."],
+)
+def test_text_accepts_a_form_with_a_gloss(fixture_bank, answer):
+    assert check(ex(fixture_bank, "9.6"), answer).status == "correct"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["pengguna akhir bukan customer", "pengguna akhir yang kaya raya", "customer pengguna akhir", "pengguna",
+     "bukan pengguna akhir", "pengguna akhirnya"],
+)
+def test_text_refuses_a_form_with_unrelated_words(fixture_bank, answer):
+    assert check(ex(fixture_bank, "9.6"), answer).status == "wrong"
+
+
+def test_a_glossed_mistake_gets_its_own_feedback(fixture_bank):
+    result = check(ex(fixture_bank, "9.6"), "tahap customer")
+    assert result.status == "wrong" and "Customer membayar" in result.messages[1]
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("UAT (User Acceptance Testing)", True),
+        ("User Acceptance Testing (UAT)", True),
+        ("tahap UAT", True),
+        ("UAT: user acceptance testing", True),
+        ("uat", True),
+        ("UAT gagal total", False),
+        ("ujian UAT", False),
+        ("UATX", False),
+        ("UAT (User Interface Testing)", False),
+    ],
+)
+def test_contains_form_with_acronym_expansion(answer, ok):
+    from kenali.textnorm import contains_form
+
+    assert contains_form(answer, "UAT") is ok
