@@ -242,3 +242,13 @@ def test_a_killed_worker_takes_its_jobs_processes_along(tmp_path):
         time.sleep(1)
         left = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert "sleep 313.75" not in left
+
+
+def test_the_graders_environment_stays_out(tmp_path, monkeypatch):
+    """A token in the instructor's shell must not become a learner's answer (and feedback page)."""
+    monkeypatch.setenv("KENALI_TEST_TOKEN", "s3cr3t")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cr3t")
+    with Pool(1, {}, tmp_path, LIMITS) as pool:
+        res = run(pool, job("import os\nleaked = [v for v in os.environ.values() if 's3cr3t' in v]",
+                            targets={"9.1": ("leaked", 0)}))
+    assert res.answers[(0, "9.1")]["plain"] == {"kind": "list", "items": []}

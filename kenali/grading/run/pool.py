@@ -30,6 +30,8 @@ from .confine import Cgroup, platform_problem
 from .protocol import Limits, RunResult, encode_frame, parse_payload
 
 _PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent.parent
+_ENV_KEPT = {"PATH", "LANG", "LANGUAGE", "TZ", "PYTHONHOME", "VIRTUAL_ENV", "CONDA_PREFIX", "KENALI_LANG",
+             "KENALI_COURSE", "SYSTEMROOT"}
 _SANDBOX_UID_BASE = 61000  # per-slot unprivileged uids when the grader runs as root
 
 
@@ -45,7 +47,10 @@ class _Worker:
         self.start()
 
     def start(self) -> None:
-        env = {**os.environ, "KENALI_DATA": str(self.pool.data_dir), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
+        # only what Python, the locale and kenali need: the grader's own environment (tokens, keys, paths)
+        # is not for learner code, which could return it as an answer and read it on its feedback page
+        env = {k: v for k, v in os.environ.items() if k in _ENV_KEPT or k.startswith("LC_")}
+        env |= {"KENALI_DATA": str(self.pool.data_dir), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1", "KENALI_HOME": str(self.pool.workdir / "home")}
         # the workers run this very copy of kenali, whichever one `pip install` registered last
