@@ -144,6 +144,26 @@ class Exercise:
         rng = random.Random(int.from_bytes(digest[:8], "big"))
         return {name: rng.choice(list(pool)) for name, pool in sorted(self.pools.items())}
 
+    def display_order(self, learner_id: str | None) -> tuple[str, ...]:
+        """The order a learner sees this exercise's options (``pilihan``, ``pilihan_ganda``: choice keys)
+        or rows (``peran``: actor IDs, ``pasangan``: term IDs); ``()`` for other types.
+
+        Shuffled, and stable per (learner, exercise) like :meth:`variant` (a separate seed, so the
+        order says nothing about the names drawn). Without a learner (solution notebooks, or before the
+        learner gave an ID) the order is the one of the learner "anonim": also shuffled, never the
+        bank's order as a rule, so the bank's key positions are no cue anywhere. Answers are keys and
+        IDs, never positions, so the order changes nothing in checking or grading.
+        """
+        if self.type in {"pilihan", "pilihan_ganda"}:
+            keys = list(self.choices)
+        elif self.type in {"peran", "pasangan"}:
+            keys = [item.id for item in self.items]
+        else:
+            return ()
+        digest = hashlib.sha256(f"{learner_id or 'anonim'}:{self.id}:order".encode()).digest()
+        random.Random(int.from_bytes(digest[:8], "big")).shuffle(keys)
+        return tuple(keys)
+
     def render(self, text: str, variant: Mapping[str, str] | None) -> str:
         """Fill ``{name}`` placeholders that name a pool; leave any other braces alone
         (:func:`kenali.present.text.fill`, kept here for callers that hold an exercise)."""
@@ -161,14 +181,17 @@ class Exercise:
             return None
         return self.key
 
-    def describe(self, answer: Any) -> str:
-        """A learner-readable rendering of an answer (for reports)."""
+    def describe(self, answer: Any, keys: bool = True) -> str:
+        """A learner-readable rendering of an answer (for reports). ``keys=False`` leaves out the choice
+        keys ("b. "): a learner sees the options shuffled and lettered by position (:meth:`display_order`)."""
         if answer is None:
             return "—"
         if self.type == "pilihan":
-            return f"{answer}. {self.choices.get(answer, '?')}"
+            text = self.choices.get(answer, "?")
+            return f"{answer}. {text}" if keys else text
         if self.type == "pilihan_ganda" and isinstance(answer, list):
-            return "; ".join(f"{a}. {self.choices.get(a, '?')}" for a in answer) or "—"
+            return "; ".join(f"{a}. {self.choices.get(a, '?')}" if keys else self.choices.get(a, "?")
+                             for a in answer) or "—"
         if self.type in {"peran", "pasangan"} and isinstance(answer, Mapping):
             return "; ".join(f"{item.label} → {self.choices.get(answer.get(item.id), '—')}" for item in self.items)
         return str(answer)

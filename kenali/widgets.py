@@ -84,8 +84,13 @@ class _Input:
 
 
 class _Choice(_Input):
-    def __init__(self, ex: Exercise, render: Callable[[str], str]):
-        options = [(fb.choice_label(key, label, render), key) for key, label in ex.choices.items()]
+    def __init__(self, ex: Exercise, render: Callable[[str], str], learner_id: str | None = None):
+        # shuffled per learner (Exercise.display_order), lettered by position; the value is the choice key
+        order = ex.display_order(learner_id)
+        letters = fb.position_letters(len(order))
+        options = [
+            (fb.choice_label(letter, ex.choices[key], render), key) for letter, key in zip(letters, order, strict=True)
+        ]
         self.radio = w.RadioButtons(options=options, index=None, layout=_FULL)
         self.radio.add_class("kenali-options")
         self.widget = self.radio
@@ -102,22 +107,24 @@ class _Choice(_Input):
 
 
 class _Multi(_Input):
-    def __init__(self, ex: Exercise, render: Callable[[str], str]):
+    def __init__(self, ex: Exercise, render: Callable[[str], str], learner_id: str | None = None):
+        self.keys = list(ex.choices)  # answers list the keys in the bank's order, whatever the display order
+        order = ex.display_order(learner_id)
         self.boxes = {
             key: w.Checkbox(
                 value=False,
-                description=fb.choice_html(key, label, render),
+                description=fb.choice_html(letter, ex.choices[key], render),
                 description_allow_html=True,
                 indent=False,
                 layout=_FULL,
             )
-            for key, label in ex.choices.items()
+            for letter, key in zip(fb.position_letters(len(order)), order, strict=True)
         }
         self.widget = w.VBox(list(self.boxes.values()), layout=_FULL)
         self.widget.add_class("kenali-options")
 
     def get(self) -> Any:
-        return [key for key, box in self.boxes.items() if box.value]
+        return [key for key in self.keys if self.boxes[key].value]
 
     def set(self, answer: Any) -> None:
         if isinstance(answer, list):
@@ -130,7 +137,7 @@ class _Multi(_Input):
 
 
 class _Assignment(_Input):
-    def __init__(self, ex: Exercise, render: Callable[[str], str]):
+    def __init__(self, ex: Exercise, render: Callable[[str], str], learner_id: str | None = None):
         labels = {key: fb.option_label(label, render) for key, label in ex.choices.items()}
         parts: list[w.Widget] = []
         if fb.needs_legend(labels.values()):
@@ -144,7 +151,8 @@ class _Assignment(_Input):
         self.dropdowns = {item.id: w.Dropdown(options=options, value="") for item in ex.items}
         self.marks = {item.id: _html() for item in ex.items}
         rows = []
-        for item in ex.items:
+        by_id = {item.id: item for item in ex.items}
+        for item in (by_id[i] for i in ex.display_order(learner_id)):  # actors/terms shuffled per learner
             label = _html(fb.item_html(item.label, render))
             label.add_class("kenali-row-label")
             self.marks[item.id].add_class("kenali-mark")
@@ -211,13 +219,13 @@ class _Reflection(_Input):
         self.text.observe(lambda _: callback(), names="value")
 
 
-def make_input(ex: Exercise, render: Callable[[str], str]) -> _Input:
+def make_input(ex: Exercise, render: Callable[[str], str], learner_id: str | None = None) -> _Input:
     if ex.type == "pilihan":
-        return _Choice(ex, render)
+        return _Choice(ex, render, learner_id)
     if ex.type == "pilihan_ganda":
-        return _Multi(ex, render)
+        return _Multi(ex, render, learner_id)
     if ex.type in {"peran", "pasangan"}:
-        return _Assignment(ex, render)
+        return _Assignment(ex, render, learner_id)
     if ex.type == "angka":
         return _Typed(ex, t("placeholder_number"))
     if ex.type == "teks":
@@ -310,7 +318,7 @@ class ExerciseView(_Panel):
     def __init__(self, ex: Exercise, session: Session, answer: Any = None):
         render = filler(ex, session.learner_id)
         header = fb.header_html(ex, render)
-        self.input = make_input(ex, render)
+        self.input = make_input(ex, render, session.learner_id)
         self.check_button = w.Button(description=t("button.check"), button_style="primary", icon="check")
         super().__init__(ex, session, [_html(header), self.input.widget])
         self.controls.children = (self.check_button, self.hint_button) if ex.hints else (self.check_button,)

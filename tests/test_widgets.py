@@ -180,3 +180,57 @@ def test_variant_names_fill_feedback_too(fixture_course, tmp_path):
     v.check_button.click()
     name = fixture_course.exercise("9.1").variant("dimas-7")["nama"]
     assert f"{name} membayar, tidak memakai." in v.feedback.value and "{nama}" not in v.feedback.value
+
+
+# -- shuffled display order: per (learner, exercise), answers by key --------------------------
+
+
+def test_display_order_is_a_stable_per_learner_permutation(fixture_bank):
+    from collections import Counter
+
+    e = next(x for x in fixture_bank.exercises if x.id == "9.1")
+    assert sorted(e.display_order("rina")) == sorted(e.choices)
+    assert e.display_order("rina") == e.display_order("rina")
+    assert len({e.display_order(f"l{i}") for i in range(30)}) > 1
+    positions = Counter(e.display_order(f"l{i}").index(e.key) for i in range(600))
+    assert set(positions) == {0, 1, 2} and min(positions.values()) > 150  # the key is anywhere, evenly
+    grids = [x for x in fixture_bank.exercises if x.type in {"peran", "pasangan"}]
+    assert all(sorted(g.display_order(None)) == sorted(i.id for i in g.items) for g in grids)
+    assert next(x for x in fixture_bank.exercises if x.type == "angka").display_order("rina") == ()
+
+
+def test_solution_mode_order_is_shuffled_too_not_the_bank_order(fixture_course):
+    from kenali.bank import load_course
+
+    orders = [(e.display_order(None), tuple(e.choices) if e.type.startswith("pilihan") else
+               tuple(i.id for i in e.items)) for e in load_course().exercises() if e.display_order(None)]
+    assert sum(shown != bank for shown, bank in orders) > len(orders) / 2
+
+
+def test_widgets_show_the_learners_order_and_record_keys(session):
+    e = session.exercise("9.1")
+    v = ExerciseView(e, session)
+    order = e.display_order(session.learner_id)
+    assert [key for _, key in v.input.radio.options] == list(order)
+    assert [label.split(".")[0] for label, _ in v.input.radio.options] == ["a", "b", "c"]  # lettered by position
+    v.input.radio.value = e.key
+    assert v.check().status == "correct"
+    assert session.store.latest("9.1")["answer"] == e.key  # the key, never a position
+
+    multi = ExerciseView(session.exercise("9.2"), session)
+    assert list(multi.input.boxes) == list(session.exercise("9.2").display_order(session.learner_id))
+    for key in ("c", "a"):
+        multi.input.boxes[key].value = True
+    assert multi.input.get() == ["a", "c"]  # bank order, whatever the display order
+
+    grid = session.exercise("9.3")
+    g = ExerciseView(grid, session)
+    labels = [row.children[0].value for row in g.input.widget.children if hasattr(row, "children")]
+    expected = [next(i.label for i in grid.items if i.id == k) for k in grid.display_order(session.learner_id)]
+    assert [label for label in labels if label] == [fb_item(x) for x in expected]
+
+
+def fb_item(label: str) -> str:
+    from kenali.present import feedback
+
+    return feedback.item_html(label)

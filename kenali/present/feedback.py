@@ -93,6 +93,11 @@ def legend_html(labels: Sequence[str], fill: Fill = _same) -> str:
     return f'<ol type="A">{items}</ol>'
 
 
+def position_letters(n: int) -> list[str]:
+    """``a``, ``b``, … : the letters of options shown in a learner's (shuffled) order."""
+    return [letter.lower() for letter in legend_letters(n)]
+
+
 def choice_html(key: str, label: str, fill: Fill = _same) -> str:
     """A checkbox's label, with its Markdown rendered."""
     return f"{esc(key)}. {md_inline(fill(label))}"
@@ -200,7 +205,9 @@ def solution_html(ex: Exercise, fill: Fill = _same) -> str:
     elif ex.is_reflection:
         body = f"<p><b>{esc(t('reflection.good_answer'))}</b></p>"
     else:
-        body = f"<p>{md_inline(fill(t('solution.key', key=ex.describe(ex.correct_answer()))))}</p>"
+        # without the bank's choice keys: the learner sees the options shuffled, lettered by position
+        key = ex.describe(ex.correct_answer(), keys=False)
+        body = f"<p>{md_inline(fill(t('solution.key', key=key)))}</p>"
     return (
         f"<div class='kenali-ex'><h4>{esc(t('solution.title', id=ex.id))}</h4>{body}"
         f"{md(fill(ex.explanation))}</div>"

@@ -177,6 +177,18 @@ def button(scope: Locator, label: str) -> Locator:
     return scope.get_by_role("button", name=re.compile(rf"(^|\s){re.escape(label)}$"))
 
 
+def radio(scope: Locator, choices: dict[str, str] | object, key: str) -> Locator:
+    """The radio button of option ``key`` of a single-choice exercise, found by its label text ("c. Anaknya"):
+    options are shown shuffled per learner and lettered by position (``Exercise.display_order``), so an
+    index in the bank's order means nothing on the page. ``choices`` is the exercise or its choices."""
+    from kenali.present.text import plain
+
+    options = getattr(choices, "choices", choices)
+    text = plain(options[key])  # type: ignore[index]
+    label = re.compile(rf"^\s*[a-z]+\.\s+{re.escape(text)}\s*$")
+    return scope.locator("label").filter(has_text=label).locator("input[type=radio]")
+
+
 def selected_label(select: Locator) -> str:
     """The visible text of a ``<select>``'s (an ipywidgets Dropdown's) chosen option. ipywidgets shows
     spaces in options as non-breaking spaces; they are plain spaces again here."""

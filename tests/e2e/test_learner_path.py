@@ -22,7 +22,7 @@ from kenali.bank import load_course
 from kenali.i18n import t
 from kenali.model import Exercise
 
-from .lab import CELL_TIMEOUT_MS, RUN_TIMEOUT_MS, Notebook, button, expect, open_notebook, screenshot
+from .lab import CELL_TIMEOUT_MS, RUN_TIMEOUT_MS, Notebook, button, expect, open_notebook, radio, screenshot
 from .server import DEVELOPER_PARTS, LabServer
 
 if TYPE_CHECKING:
@@ -64,8 +64,8 @@ def expect_nothing_broken(page: Page) -> None:
 
 
 def choose(widget: Locator, ex: Exercise, key: str) -> None:
-    """Pick the option ``key`` of a single-choice exercise (options are shown in the bank's order)."""
-    widget.locator("input[type=radio]").nth(list(ex.choices).index(key)).check()
+    """Pick the option ``key`` of a single-choice exercise by its label (options are shown shuffled per learner)."""
+    radio(widget, ex, key).check()
 
 
 def test_readme_command_opens_the_start_notebook(page: Page, server: LabServer) -> None:
@@ -166,8 +166,7 @@ def test_next_day_reads_cleanly_and_one_cell_runs_alone(page: Page, server: LabS
     restored = t("restored", when="\0").split("\0")[0].strip()
     expect(widget).to_contain_text(restored)
     expect(widget.locator("div.kenali-fb-wrong")).to_contain_text(t("feedback.wrong"))
-    radio = widget.locator("input[type=radio]").nth(list(exercise.choices).index(WRONG))
-    expect(radio).to_be_checked()
+    expect(radio(widget, exercise, WRONG)).to_be_checked()
     expect_nothing_broken(page)
 
     choose(widget, exercise, exercise.key)

@@ -20,7 +20,7 @@ from kenali.bank import load_course
 from kenali.i18n import t
 from kenali.model import Exercise
 
-from .lab import CELL_TIMEOUT_MS, RUN_TIMEOUT_MS, button, expect, screenshot
+from .lab import CELL_TIMEOUT_MS, RUN_TIMEOUT_MS, button, expect, radio, screenshot
 from .server import LabServer
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def test_course_map_link_opens_the_exercises_in_the_app(page: Page, server: LabS
 def test_answer_a_widget_exercise(page: Page, server: LabServer, exercise: Exercise) -> None:
     widget = kenali_box(page, exercise.title)
     widget.scroll_into_view_if_needed()
-    widget.locator("input[type=radio]").nth(list(exercise.choices).index(WRONG)).check()
+    radio(widget, exercise, WRONG).check()  # by its label: options are shown shuffled per learner
     button(widget, t("button.check")).click()
     expect(widget.locator("div.kenali-fb-wrong")).to_contain_text(t("feedback.wrong"), timeout=CELL_TIMEOUT_MS)
     button(widget, t("button.hint")).click()
