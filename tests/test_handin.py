@@ -241,3 +241,20 @@ def test_grade_command_reports_user_mistakes_without_traceback(tmp_path):
         run = subprocess.run([sys.executable, "-m", "kenali", *args], capture_output=True, text=True)
         assert run.returncode == 2, (args, run.stderr)
         assert message in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_saved_reflection_travels_in_the_handin(course_copy):
+    """A refleksi text is a record (status "saved") like any answer: handed in, never scored."""
+    reflection = next((e for e in load_course().exercises() if e.is_reflection), None)
+    if reflection is None:
+        pytest.skip("the course has no refleksi yet")
+    root, home = course_copy
+    _sign_in(home)
+    result, _ = _answer(home, reflection.id, answer="Kasir kami memakai; pemilik toko membayar.")
+    assert result.status == "saved"
+    handin = make_handin(root=root, home=home)
+    with zipfile.ZipFile(handin.path) as archive:
+        records = [json.loads(archive.read(n)) for n in archive.namelist() if n.startswith("progress/attempts/")]
+    assert [(r["exercise"], r["status"], r["answer"]) for r in records] == [
+        (reflection.id, "saved", "Kasir kami memakai; pemilik toko membayar.")]
+    assert reflection.id not in {e.id for e in load_course().exercises(graded_only=True)}
