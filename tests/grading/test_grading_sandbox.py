@@ -251,4 +251,4 @@ def test_the_graders_environment_stays_out(tmp_path, monkeypatch):
     with Pool(1, {}, tmp_path, LIMITS) as pool:
         res = run(pool, job("import os\nleaked = [v for v in os.environ.values() if 's3cr3t' in v]",
                             targets={"9.1": ("leaked", 0)}))
-    assert res.answers[(0, "9.1")]["plain"] == {"kind": "list", "items": []}
+    assert res.answers[(0, "9.1")]["plain"]["items"] == []
