@@ -275,3 +275,14 @@ def test_validated_course_cache_is_never_stale(tmp_path, monkeypatch):
     assert changed is None and other_key != key
     monkeypatch.setenv("KENALI_NO_CACHE", "1")
     assert bank_mod._cached_course(content, [roles, path]) == (None, None)
+
+
+def test_every_exercise_type_has_its_class_and_answer_shape():
+    from kenali.model import TYPES
+    from kenali.schema import TYPE_CLASSES
+
+    assert set(TYPE_CLASSES) == set(TYPES)
+    assert all(cls.answer and cls.__doc__ for cls in TYPE_CLASSES.values())
+    assert [name for name, cls in TYPE_CLASSES.items() if not cls.model_fields["quick"].is_required()
+            and "hints" in cls.model_fields and cls.model_fields["hints"].is_required()] == [
+        t for t in TYPES if t != "refleksi"]
