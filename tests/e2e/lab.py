@@ -184,8 +184,10 @@ def radio(scope: Locator, choices: dict[str, str] | object, key: str) -> Locator
     from kenali.present.text import plain
 
     options = getattr(choices, "choices", choices)
-    text = plain(options[key])  # type: ignore[index]
-    label = re.compile(rf"^\s*[a-z]+\.\s+{re.escape(text)}\s*$")
+    words = plain(options[key]).split()  # type: ignore[index]
+    # any whitespace between words: ipywidgets may show spaces as non-breaking ones
+    text = r"\s+".join(re.escape(w) for w in words)
+    label = re.compile(rf"^\s*[a-z]+\.\s+{text}\s*$")
     return scope.locator("label").filter(has_text=label).locator("input[type=radio]")
 
 
