@@ -74,16 +74,13 @@ def _kind(path: Path) -> str:
 
 def discover(folder: Path, exclude: Iterable[Path] = ()) -> list[Entry]:
     """The entries of ``folder``, sorted by name; ``exclude`` drops e.g. an output folder inside it."""
-    skip = {p.resolve() for p in exclude}
+    skip = {os.path.realpath(p) for p in exclude}  # realpath never raises (a symbolic link loop stays a name)
     entries = []
     for raw in os.listdir(folder):
         if raw.startswith(".") or raw.startswith("~$") or raw in _JUNK:
             continue
         path = folder / raw
-        try:
-            if path.resolve() in skip:
-                continue
-        except OSError:
-            pass
+        if os.path.realpath(path) in skip:
+            continue
         entries.append(Entry(display_name(raw), path, _kind(path)))
     return sorted(entries, key=lambda e: (e.name.casefold(), e.name))

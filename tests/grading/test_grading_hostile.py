@@ -243,6 +243,7 @@ os._exit(0)'''}))
     os.mkfifo(subs / "fifo-kenali.zip")
     (subs / "zero-kenali.zip").symlink_to("/dev/zero")
     (subs / "root-link").symlink_to("/")
+    (subs / "loop-kenali.zip").symlink_to("loop-kenali.zip")
     sock = socket.socket(socket.AF_UNIX)
     with contextlib.suppress(OSError):
         sock.bind(str(subs / "sock-kenali.zip"))
@@ -328,7 +329,7 @@ def test_a_zero_byte_notebook_is_called_empty(kit, batch):
 
 def test_special_files_are_skipped_with_a_note(kit, batch):
     by_entry = batch["by_entry"]
-    for name in ("fifo-kenali.zip", "zero-kenali.zip", "root-link", "sock-kenali.zip"):
+    for name in ("fifo-kenali.zip", "zero-kenali.zip", "root-link", "loop-kenali.zip", "sock-kenali.zip"):
         if name == "sock-kenali.zip" and name not in by_entry:
             continue  # the socket could not be made here
         row = by_entry[name]
