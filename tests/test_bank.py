@@ -286,3 +286,19 @@ def test_every_exercise_type_has_its_class_and_answer_shape():
     assert [name for name, cls in TYPE_CLASSES.items() if not cls.model_fields["quick"].is_required()
             and "hints" in cls.model_fields and cls.model_fields["hints"].is_required()] == [
         t for t in TYPES if t != "refleksi"]
+
+
+def test_an_apostrophe_in_solution_code_survives_the_notebook_builder(tmp_path):
+    from pathlib import Path
+
+    from kenali.build import build_notebook
+
+    source = (Path(__file__).parent / "fixtures" / "bank_semua_tipe.yaml").read_text(encoding="utf-8")
+    line = "jawaban_9_7 = angka_dasar.sort_index() * 10\n"
+    quoted = "jawaban_9_7 = angka_dasar.sort_index() * 10  # Rina's \"nilai\"\n"
+    path = tmp_path / "bank.yaml"
+    path.write_text(source.replace(line, quoted, 1), encoding="utf-8")
+    bank = load_bank(path)
+    assert next(e for e in bank.exercises if e.id == "9.7").solution == quoted.strip()
+    cells = [c.source for c in build_notebook(bank, solved=True).cells if c.cell_type == "code"]
+    assert any(quoted.strip() in c and 'cek("9.7", jawaban_9_7)' in c for c in cells)
