@@ -225,25 +225,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kenali", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser(
-        "open",
-        help="open the course in JupyterLab at the start notebook",
-        description="Start JupyterLab over the course folder with notebooks/00_mulai.ipynb open. Any other "
-        "option is passed on to JupyterLab, e.g. `kenali open --no-browser --port 8890`.",
-        allow_abbrev=False,
+    servers = (
+        ("open", cmd_open, "open the course in JupyterLab at the start notebook",
+         "Start JupyterLab over the course folder with notebooks/00_mulai.ipynb open. Any other option is passed "
+         "on to JupyterLab, e.g. `kenali open --no-browser --port 8890`."),
+        ("app", cmd_app, "open the course as a no-code app in Voilà (widgets live, code hidden)",
+         "Start Voilà over the course folder at notebooks/00_mulai.ipynb. Any other option is passed on to the "
+         "Jupyter server, e.g. `kenali app --no-browser --port 8866`."),
     )
-    p.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
-    p.set_defaults(func=cmd_open, jupyter_args=[])
-
-    p = sub.add_parser(
-        "app",
-        help="open the course as a no-code app in Voilà (widgets live, code hidden)",
-        description="Start Voilà over the course folder at notebooks/00_mulai.ipynb. Any other option is "
-        "passed on to the Jupyter server, e.g. `kenali app --no-browser --port 8866`.",
-        allow_abbrev=False,
-    )
-    p.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
-    p.set_defaults(func=cmd_app, jupyter_args=[])
+    for name, func, summary, description in servers:  # their unknown options go to the server (PASS_THROUGH)
+        p = sub.add_parser(name, help=summary, description=description, allow_abbrev=False)
+        p.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
+        p.set_defaults(func=func, jupyter_args=[])
 
     p = sub.add_parser("check", help="validate banks, syllabus and code keys")
     p.add_argument("--cues", action="store_true",

@@ -196,3 +196,32 @@ def selected_label(select: Locator) -> str:
     spaces in options as non-breaking spaces; they are plain spaces again here."""
     text = select.evaluate("s => s.selectedIndex < 0 ? '' : s.options[s.selectedIndex].text")
     return str(text).replace("\xa0", " ")
+
+
+def save_identity(identity: Locator, name: str, learner_id: str) -> None:
+    """Fill the identity widget of ``00_mulai`` as a learner does, press **Simpan**, wait for the thanks."""
+    from kenali.i18n import t
+
+    identity.get_by_label(t("learner.name"), exact=True).fill(name)
+    identity.get_by_label(t("learner.id"), exact=True).fill(learner_id)
+    button(identity, t("button.save")).click()
+    expect(identity).to_contain_text(t("learner.saved", name=name, id=learner_id))
+
+
+def download_handin(box: Locator, learner_id: str) -> dict[str, bytes]:
+    """Press the hand-in button, click its download link, and return the downloaded zip's members (its name
+    must be the learner's)."""
+    import io
+    import zipfile
+
+    from kenali.i18n import t
+
+    button(box, t("button.submit")).click()
+    link = box.locator("a.kenali-download")
+    expect(link).to_be_visible(timeout=CELL_TIMEOUT_MS)
+    with box.page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.suggested_filename == f"{learner_id}-kenali.zip"
+    with zipfile.ZipFile(io.BytesIO(download.path().read_bytes())) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}

@@ -10,10 +10,8 @@ traceback appear.
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,7 +20,18 @@ from kenali.bank import load_course
 from kenali.i18n import t
 from kenali.model import Exercise
 
-from .lab import CELL_TIMEOUT_MS, RUN_TIMEOUT_MS, Notebook, button, expect, open_notebook, radio, screenshot
+from .lab import (
+    CELL_TIMEOUT_MS,
+    RUN_TIMEOUT_MS,
+    Notebook,
+    button,
+    download_handin,
+    expect,
+    open_notebook,
+    radio,
+    save_identity,
+    screenshot,
+)
 from .server import DEVELOPER_PARTS, LabServer
 
 if TYPE_CHECKING:
@@ -110,11 +119,7 @@ def test_learner_saves_name_and_id(page: Page, server: LabServer) -> None:
     start = Notebook(page, server, START)
     start.run_all()
     expect_nothing_broken(page)
-    identity = start.widget("identity")
-    identity.get_by_label(t("learner.name"), exact=True).fill(NAME)
-    identity.get_by_label(t("learner.id"), exact=True).fill(LEARNER_ID)
-    button(identity, t("button.save")).click()
-    expect(identity).to_contain_text(t("learner.saved", name=NAME, id=LEARNER_ID))
+    save_identity(start.widget("identity"), NAME, LEARNER_ID)
     start.save()
     assert json.loads((server.home / "learner.json").read_text(encoding="utf-8"))["id"] == LEARNER_ID
 
@@ -187,18 +192,8 @@ def test_hand_in_downloads_from_the_button(page: Page, server: LabServer) -> Non
     start = Notebook(page, server, START)
     start.run_cell("handin")
     box = start.widget("handin")
-    button(box, t("button.submit")).click()
-    link = box.locator("a.kenali-download")
-    expect(link).to_be_visible(timeout=CELL_TIMEOUT_MS)
-    with page.expect_download() as download_info:
-        link.click()
-    download = download_info.value
-    assert download.suggested_filename == f"{LEARNER_ID}-kenali.zip"
-    data = download.path().read_bytes()
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = archive.namelist()
-        assert any(n.endswith("01_pengguna_akhir.ipynb") for n in names), names
-        manifest = next(n for n in names if n.endswith("manifest.json"))
-        assert json.loads(archive.read(manifest))["learner"]["id"] == LEARNER_ID
+    members = download_handin(box, LEARNER_ID)
+    assert "exercises/01_pengguna_akhir.ipynb" in members, sorted(members)
+    assert json.loads(members["manifest.json"])["learner"]["id"] == LEARNER_ID
     expect(box).not_to_contain_text(str(server.course))  # no server path the learner cannot reach
     screenshot(start.cell("handin"), "serahan-unduh", docs=True)

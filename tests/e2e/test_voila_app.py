@@ -8,10 +8,8 @@ hand-in. Nowhere may a traceback or a widget error appear.
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
 from typing import TYPE_CHECKING
 
 import pytest
@@ -20,7 +18,7 @@ from kenali.bank import load_course
 from kenali.i18n import t
 from kenali.model import Exercise
 
-from .lab import CELL_TIMEOUT_MS, RUN_TIMEOUT_MS, button, expect, radio, screenshot
+from .lab import CELL_TIMEOUT_MS, RUN_TIMEOUT_MS, button, download_handin, expect, radio, save_identity, screenshot
 from .server import LabServer
 
 if TYPE_CHECKING:
@@ -68,11 +66,7 @@ def test_readme_command_opens_the_start_page(page: Page, server: LabServer) -> N
 
 
 def test_learner_saves_name_and_id(page: Page, server: LabServer) -> None:
-    identity = kenali_box(page, t("learner.title"))
-    identity.get_by_label(t("learner.name"), exact=True).fill(NAME)
-    identity.get_by_label(t("learner.id"), exact=True).fill(LEARNER_ID)
-    button(identity, t("button.save")).click()
-    expect(identity).to_contain_text(t("learner.saved", name=NAME, id=LEARNER_ID))
+    save_identity(kenali_box(page, t("learner.title")), NAME, LEARNER_ID)
     assert json.loads((server.home / "learner.json").read_text(encoding="utf-8"))["id"] == LEARNER_ID
 
 
@@ -105,15 +99,7 @@ def test_progress_and_hand_in_on_the_start_page(page: Page, server: LabServer) -
     expect(row.locator("td").nth(1)).to_have_text(f"1/{len(bank.graded)}")
 
     box = kenali_box(page, t("submit.title"))
-    button(box, t("button.submit")).click()
-    link = box.locator("a.kenali-download")
-    expect(link).to_be_visible(timeout=CELL_TIMEOUT_MS)
-    with page.expect_download() as download_info:
-        link.click()
-    download = download_info.value
-    assert download.suggested_filename == f"{LEARNER_ID}-kenali.zip"
-    with zipfile.ZipFile(io.BytesIO(download.path().read_bytes())) as archive:
-        manifest = json.loads(archive.read("manifest.json"))
-    assert manifest["learner"]["id"] == LEARNER_ID
+    members = download_handin(box, LEARNER_ID)
+    assert json.loads(members["manifest.json"])["learner"]["id"] == LEARNER_ID
     expect_nothing_broken(page)
     screenshot(box, "voila-serahan")

@@ -21,7 +21,7 @@ from kenali.i18n import t
 from kenali.model import Exercise
 from kenali.store import Store
 
-from .lab import Notebook, button, expect, open_notebook, screenshot, selected_label
+from .lab import Notebook, button, expect, open_notebook, save_identity, screenshot, selected_label
 from .server import LabServer
 
 if TYPE_CHECKING:
@@ -73,11 +73,7 @@ def expect_marks(notebook: Notebook, ex: Exercise, roles: dict[str, str]) -> Non
 def test_learner_saves_name_and_id(page: Page, server: LabServer) -> None:
     start = open_notebook(page, server, START)
     start.run_all()
-    identity = start.widget("identity")
-    identity.get_by_label(t("learner.name"), exact=True).fill(NAME)
-    identity.get_by_label(t("learner.id"), exact=True).fill(LEARNER_ID)
-    button(identity, t("button.save")).click()
-    expect(identity).to_contain_text(t("learner.saved", name=NAME, id=LEARNER_ID))
+    save_identity(start.widget("identity"), NAME, LEARNER_ID)
     start.save()
     screenshot(start.cell("identity"), "identitas", docs=True)
     saved = json.loads((server.home / "learner.json").read_text(encoding="utf-8"))
