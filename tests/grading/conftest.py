@@ -30,7 +30,9 @@ EXERCISE_NB = ROOT / "exercises" / "05_lab_data.ipynb"
 SOLUTION_NB = ROOT / "solutions" / "05_lab_data.ipynb"
 NB_PATH = "exercises/05_lab_data.ipynb"
 CODE_IDS = [f"5.{i}" for i in range(1, 14)]
-WIDGET_IDS = ["5.14", "5.15"]
+# the widget (interpretation) exercises of the lab and their keys: 5.16-5.19 are the "Apa artinya?" decisions
+WIDGET_KEYS = {"5.14": "b", "5.15": "b", "5.16": "d", "5.17": "b", "5.18": "a", "5.19": ["b", "d"]}
+WIDGET_IDS = list(WIDGET_KEYS)
 ALL_IDS = [*CODE_IDS, *WIDGET_IDS]
 
 
@@ -45,6 +47,7 @@ class Kit:
     nb_path = NB_PATH
     code_ids = CODE_IDS
     widget_ids = WIDGET_IDS
+    widget_keys = WIDGET_KEYS
     all_ids = ALL_IDS
 
     def __init__(self) -> None:
@@ -148,6 +151,12 @@ class Kit:
             "time": datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds"), "mode": "belajar",
         }
 
+    def widget_records(self, learner: str | None, *, ts: float = 1_750_000_000.0,
+                       ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """Correct answers of the lab's widget exercises (all of them, or ``ids``), 100 seconds apart."""
+        ids = self.widget_ids if ids is None else ids
+        return [self.record(i, self.widget_keys[i], learner, ts=ts + 100.0 * n) for n, i in enumerate(ids)]
+
     def progress_files(self, tmp: Path, learner_id: str | None, name: str | None,
                        records: list[dict[str, Any]]) -> dict[str, bytes]:
         """``progress/learner.json`` and ``progress/attempts/<id>/*.json``, written by kenali's own store."""
@@ -186,15 +195,14 @@ class Kit:
         """The files of a ``kenali submit`` hand-in, as ``{path in the zip: bytes}``.
 
         ``nb`` is a notebook, raw bytes, ``"solved"`` (default), ``"blank"`` or None (no notebook);
-        ``records`` defaults to correct answers of both widget exercises."""
+        ``records`` defaults to correct answers of every widget exercise."""
         if isinstance(nb, str):
             nb = self.solved() if nb == "solved" else self.blank()
         notebooks: dict[str, bytes] = {}
         if nb is not None:
             notebooks[NB_PATH] = nb if isinstance(nb, bytes) else self.nb_bytes(nb)
         if records is None:
-            records = [self.record("5.14", "b", learner_id, ts=1_750_000_000.0),
-                       self.record("5.15", "b", learner_id, ts=1_750_000_100.0)]
+            records = self.widget_records(learner_id)
         files = dict(notebooks)
         files.update(self.progress_files(Path(tmp) / f"home-{learner_id}-{time.time_ns()}",
                                          learner_id if learner_json else None, name, records))

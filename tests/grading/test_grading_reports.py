@@ -23,6 +23,9 @@ def _snapshot(out) -> dict[str, bytes]:
             if p.is_file() and ".cache" not in p.relative_to(out).parts}
 
 
+NEW_WIDGETS = ["5.16", "5.17", "5.18", "5.19"]  # the "Apa artinya?" decisions: everyone answers them right
+
+
 def _build_class(kit, subs, tmp, budi_5_1: str = WRONG_5_1) -> None:
     kit.write_zip(subs / "ani-kenali.zip", kit.handin(tmp, "ani", "Ani Lestari"))
     budi = kit.solved()
@@ -32,6 +35,7 @@ def _build_class(kit, subs, tmp, budi_5_1: str = WRONG_5_1) -> None:
         kit.record("5.14", "c", "budi", ts=1_750_000_000.0),
         kit.record("5.14", "a", "budi", ts=1_750_000_500.0, attempt=2),
         kit.record("5.15", "b", "budi", ts=1_750_000_600.0),
+        *kit.widget_records("budi", ts=1_750_000_700.0, ids=NEW_WIDGETS),
     ]))
     citra = kit.solved()
     kit.set_answer(citra, "5.1", WRONG_5_1)
@@ -40,7 +44,8 @@ def _build_class(kit, subs, tmp, budi_5_1: str = WRONG_5_1) -> None:
                                  'hasil_3 = lunas.merge(akun, on="id_akun").groupby("segmen")["nilai"].sum()\n'
                                  'cek("5.3", hasil_3)')
     kit.write_folder(subs / "citra", kit.handin(tmp, "citra", "Citra Dewi Ayu", nb=citra, manifest=False, records=[
-        kit.record("5.14", "a", "citra", ts=1_750_000_000.0), kit.record("5.15", "b", "citra", ts=1_750_000_100.0)]))
+        kit.record("5.14", "a", "citra", ts=1_750_000_000.0), kit.record("5.15", "b", "citra", ts=1_750_000_100.0),
+        *kit.widget_records("citra", ts=1_750_000_200.0, ids=NEW_WIDGETS)]))
     (subs / "zed.txt").write_text("no hand-in")
 
 
@@ -85,14 +90,14 @@ def test_gradebook_values(kit, book):
     rows = _by_id(book)
     ani = rows["ani"]
     assert (ani["name"], ani["total"], ani["maximum"], ani["percentage"], ani["status"], ani["notes"],
-            ani["entry"]) == ("Ani Lestari", "15", "15", "100.0", "ok", "", "ani-kenali.zip")
+            ani["entry"]) == ("Ani Lestari", "19", "19", "100.0", "ok", "", "ani-kenali.zip")
     assert all(ani[i] == "1" for i in kit.all_ids)
     budi = rows["budi"]
     assert {i: budi[i] for i in kit.all_ids if budi[i] != "1"} == {"5.1": "0", "5.4": "0", "5.14": "0"}
-    assert (budi["total"], budi["percentage"], budi["status"]) == ("12", "80.0", "ok")
+    assert (budi["total"], budi["percentage"], budi["status"]) == ("16", "84.2", "ok")
     citra = rows["citra"]
     assert {i: citra[i] for i in kit.all_ids if citra[i] != "1"} == {"5.1": "0", "5.2": "0", "5.14": "0"}
-    assert (citra["total"], citra["status"], citra["entry"]) == ("12", "check", "citra")
+    assert (citra["total"], citra["status"], citra["entry"]) == ("16", "check", "citra")
     assert citra["notes"] == "exercise 5.3: answer variable renamed to hasil_3"
     zed = rows["zed.txt"]
     assert (zed["total"], zed["percentage"], zed["status"]) == ("0", "0.0", "failed")
@@ -104,9 +109,9 @@ def test_moodle_csv(graded):
         rows = list(csv.reader(fh))
     assert rows == [
         ["ID number", "First name", "Last name", "Kenali total", "Kenali 05 05_lab_data"],
-        ["ani", "Ani", "Lestari", "15", "15"],
-        ["budi", "Budi", "Santoso", "12", "12"],
-        ["citra", "Citra", "Dewi Ayu", "12", "12"],
+        ["ani", "Ani", "Lestari", "19", "19"],
+        ["budi", "Budi", "Santoso", "16", "16"],
+        ["citra", "Citra", "Dewi Ayu", "16", "16"],
         ["zed.txt", "", "", "0", "0"],
     ]
 
@@ -119,7 +124,7 @@ def test_feedback_holds_answers_results_and_explanations(kit, graded):
     page = (graded["out"] / "feedback" / "budi.html").read_text(encoding="utf-8")
     course = kit.course
     assert html.escape(t("grading.learner_line", name="Budi Santoso", id="budi")) in page
-    assert html.escape(t("grading.total", earned="12", maximum="15", percent="80%")) in page  # Indonesian: no ".0"
+    assert html.escape(t("grading.total", earned="16", maximum="19", percent="84,2%")) in page  # Indonesian decimal comma
     for ex_id, status, score in (("5.1", "wrong", "0"), ("5.2", "correct", "1"), ("5.14", "wrong", "0")):
         ex = course.exercise(ex_id)
         line = t("status_line_scored", kind=ex.kind_label, id=ex_id, status=t(f"status.{status}"), score=score,
@@ -151,9 +156,9 @@ def test_feedback_shows_tables_and_notes_in_the_course_language(kit, graded):
 
 def test_summary_contents(kit, graded):
     page = (graded["out"] / "summary.html").read_text(encoding="utf-8")
-    assert "4 learner(s), 3 graded; mean 86.7%, median 80.0%" in page
+    assert "4 learner(s), 3 graded; mean 89.5%, median 84.2%" in page
     assert "Status: 2 ok, 1 to check, 1 failed." in page
-    # the score distribution: 80, 80 and 100 percent
+    # the score distribution: 84.2, 84.2 and 100 percent
     dist = page[page.index("<h2>Score distribution</h2>"):page.index("<h2>Exercises</h2>")]
     assert "<svg" in dist and "<title>80–90: 2</title>" in dist and "<title>90–100: 1</title>" in dist
     assert "<title>0–10: 0</title>" in dist
@@ -290,7 +295,7 @@ def test_only_the_changed_submission_is_regraded(kit, graded, tmp_path):
     assert changed == ["feedback/budi.html", "gradebook.csv", "moodle.csv", "summary.html"]
     old, new = graded["files"]["gradebook.csv"].splitlines(), files["gradebook.csv"].splitlines()
     assert [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b] == [2]  # budi's line only
-    assert _by_id(list(csv.reader(files["gradebook.csv"].decode().splitlines())))["budi"]["total"] == "14"
+    assert _by_id(list(csv.reader(files["gradebook.csv"].decode().splitlines())))["budi"]["total"] == "18"
     assert len(list((out / ".cache").glob("*.json"))) == 4  # the old result of budi is pruned
 
 

@@ -86,7 +86,7 @@ def tamper(tmp_path_factory, kit):
     handin("bank", banks={bank_file.name: hashlib.sha256(edited_bank.encode()).hexdigest()},
            extra={f"kenali/content/id/banks/{bank_file.name}": edited_bank.encode()},
            records=[kit.record("5.14", "a", "bank", status="correct", score=1.0),
-                    kit.record("5.15", "b", "bank")])
+                    *kit.widget_records("bank", ids=kit.widget_ids[1:])])
     handin("claims", records=[kit.record("5.14", "a", "claims", status="correct", score=1.0),
                               kit.record("5.15", "c", "claims", status="correct", score=1)])
     handin("objects", nb=solved(**{
@@ -139,20 +139,20 @@ def rows(tamper):
 def test_all_entries_graded(tamper, kit):
     assert tamper["outcome"].entries == len(tamper["rows"]) == 11
     kit.assert_correct(tamper["rows"]["control"], [i for i in kit.all_ids if i != "5.1"])
-    assert tamper["rows"]["control"]["total"] == 14 and tamper["rows"]["control"]["status"] == "ok"
+    assert tamper["rows"]["control"]["total"] == 18 and tamper["rows"]["control"]["status"] == "ok"
 
 
 def test_redefining_cek_gains_nothing(kit, rows):
     control, row = rows["control"], rows["fakecek"]
     assert kit.statuses(row) == kit.statuses(control)
-    assert row["total"] == control["total"] == 14
+    assert row["total"] == control["total"] == 18
     assert row["exercises"]["5.1"]["status"] == "wrong"
     assert row["exercises"]["5.1"]["answer"] == {"kind": "number", "value": 0}
 
 
 def test_printing_100_of_100_gains_nothing(kit, rows):
     row = rows["printer"]
-    assert row["total"] == 2  # the two widget answers of its records, nothing else
+    assert row["total"] == len(kit.widget_ids)  # the widget answers of its records, nothing else
     assert all(row["exercises"][i]["status"] == "unanswered" for i in kit.code_ids)
 
 
@@ -160,7 +160,7 @@ def test_patching_the_engine_gains_nothing(kit, rows):
     row = rows["patch"]
     assert row["exercises"]["5.1"]["status"] == "wrong"
     assert row["exercises"]["5.12"]["status"] == "wrong"
-    assert row["total"] == 13
+    assert row["total"] == 17
     kit.assert_correct(row, [i for i in kit.all_ids if i not in {"5.1", "5.12"}])
 
 
@@ -198,7 +198,7 @@ def test_value_objects_are_scored_as_plain_data(tamper, kit, rows):
     assert ex["5.3"]["answer"]["kind"] == "series" and ex["5.3"]["answer"]["values"] == [1.0, 2.0]
     for ex_id in ("5.1", "5.3", "5.4", "5.11"):
         assert ex[ex_id]["status"] in {"wrong", "invalid"} and ex[ex_id]["earned"] == 0, ex_id
-    assert row["total"] == 11
+    assert row["total"] == 15
     assert not tamper["marker"].exists()  # never unpickled, anywhere
 
 
@@ -207,16 +207,16 @@ def test_solutions_are_not_in_the_sandbox(rows):
     assert ex["5.1"]["answer"] == {"kind": "text", "value": "FileNotFoundError"}
     listing = [item["value"] for item in ex["5.12"]["answer"]["items"]]
     assert "exercises" in listing and "data" in listing and "solutions" not in listing
-    assert rows["peek"]["total"] == 13
+    assert rows["peek"]["total"] == 17
 
 
 def test_killing_the_worker_gains_nothing(kit, rows):
     row = rows["killer"]
     assert row["exercises"]["5.13"]["status"] != "correct"
-    assert row["total"] <= 14
+    assert row["total"] <= 18
     for learner, other in rows.items():  # the batch goes on: every other entry ran its code
         assert learner == "killer" or not kit.notes_of(other, "sandbox_error"), learner
-    assert rows["victim"]["total"] == 15
+    assert rows["victim"]["total"] == 19
 
 
 def test_poisoned_data_does_not_reach_the_next_learner(kit, rows):
