@@ -218,6 +218,11 @@ penawaran harga, pengembalian dana), 2025:
 {t['keuangan']}"""),
         ("l05b-16", "code", call("5.18")),
         ("l05b-17", "code", call("5.19")),
+        ("l05b-19", "markdown", """## Terapkan di produkmu
+
+Jawaban di bawah tidak dinilai. Tulis dengan kata-katamu sendiri, lalu tekan **Simpan**; jawabanmu tersimpan
+bersama kemajuanmu."""),
+        ("l05b-20", "code", call("5.r1")),
         ("l05b-18", "markdown", """## Poin kunci
 
 - Satu akun bisa membayari banyak siswa; yang membayar dan yang memakai sering berbeda. Sebagian keluarga
