@@ -280,8 +280,8 @@ def plan(sub: Submission, course: Course, banks: list[Bank], bank_hashes: dict[s
         if _is_lesson_notebook(nbf):
             continue
         bank = _match(nbf, list(course.banks))
-        if bank is None:
-            notes.append(note("notebook_unknown", file=nbf.path))
+        if bank is None:  # an empty file says nothing of its lesson: call it empty, not unknown
+            notes.append(note("notebook_empty" if nbf.error == "empty" else "notebook_unknown", file=nbf.path))
             continue
         if bank.path.name not in in_scope:  # another lesson's notebook, not graded this time
             continue

@@ -327,6 +327,15 @@ def test_a_zero_byte_notebook_is_called_empty(kit, batch):
     assert kit.codes(row) == ["notebook_empty"]
 
 
+def test_a_zero_byte_loose_notebook_is_called_empty(kit, tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "rina.ipynb").write_bytes(b"")
+    outcome = kit.grade(subs, tmp_path / "out")
+    row = kit.row(outcome, "rina")
+    assert "notebook_empty" in kit.codes(row) and "notebook_unknown" not in kit.codes(row)
+
+
 def test_special_files_are_skipped_with_a_note(kit, batch):
     by_entry = batch["by_entry"]
     for name in ("fifo-kenali.zip", "zero-kenali.zip", "root-link", "loop-kenali.zip", "sock-kenali.zip"):
