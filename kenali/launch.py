@@ -95,11 +95,14 @@ def app_command(root: Path, extra: Sequence[str] = (), *, as_root: bool | None =
         f'--ServerApp.jpserver_extensions={{"voila": True, "{SERVER_EXTENSION}": True}}',
         f"--ContentsManager.hide_globs={_traitlets_list(HIDDEN)}",
         "--VoilaConfiguration.show_tracebacks=False",
-        # each page runs its own kernel; one left behind when the learner follows a link is shut down once
-        # it has been idle and disconnected for ten minutes
-        "--MappingKernelManager.cull_idle_timeout=600",
-        "--MappingKernelManager.cull_interval=60",
     ]
+    # each page runs its own kernel; one left behind when the learner follows a link is shut down once it has
+    # been idle and disconnected for ten minutes (unless the command line sets culling itself: traitlets
+    # refuses an option given twice)
+    for option, value in (("--MappingKernelManager.cull_idle_timeout", "600"),
+                          ("--MappingKernelManager.cull_interval", "60")):
+        if not _has_option(extra, option):
+            command.append(f"{option}={value}")
     if as_root and not _has_option(extra, "--allow-root", "--ServerApp.allow_root"):
         command.append("--allow-root")
     return [*command, *extra]

@@ -99,6 +99,11 @@ def test_app_runs_voila_over_the_course_folder(tmp_path: Path, capsys: pytest.Ca
         "kenali.serverext": True,
     }
     assert command[-2:] == ["--port", "8866"]
+    assert _option(command, "--MappingKernelManager.cull_idle_timeout") == "600"  # pages left behind
+    own = app_command(tmp_path, ["--MappingKernelManager.cull_idle_timeout=900"], as_root=False)
+    assert [a for a in own if a.startswith("--MappingKernelManager.cull_idle_timeout")] == [
+        "--MappingKernelManager.cull_idle_timeout=900"
+    ]  # traitlets refuses an option given twice
     assert cli.main(["app", "--dry-run", "--port", "8866"]) == 0
     assert "voila" in capsys.readouterr().out
 
