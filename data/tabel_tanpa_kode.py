@@ -55,7 +55,7 @@ def hitung() -> dict[str, str]:
     gabung = pengguna.merge(akun, on="id_akun")
     per_jenis = pd.DataFrame({"akun": akun["jenis_akun"].value_counts(),
                               "siswa": gabung["jenis_akun"].value_counts()}).fillna(0).astype(int)
-    per_jenis["siswa per akun"] = [angka(s / a, 1) for s, a in zip(per_jenis["siswa"], per_jenis["akun"])]
+    per_jenis["siswa per akun"] = [angka(s / a, 1) for s, a in zip(per_jenis["siswa"], per_jenis["akun"], strict=True)]
     per_jenis = per_jenis.sort_values("akun", ascending=False)
     out["per_jenis"] = tabel_md(per_jenis, "jenis_akun")
     ortu = akun[akun["jenis_akun"] == "orang_tua"]
@@ -69,7 +69,7 @@ def hitung() -> dict[str, str]:
                       "kursi dibeli": restock.groupby("id_akun")["kursi"].sum(),
                       "kursi diaktifkan": gabung.groupby("id_reseller")["id_pengguna"].count()})
     r["belum diaktifkan"] = r["kursi dibeli"] - r["kursi diaktifkan"]
-    r["% diaktifkan"] = [angka(a / b * 100) for a, b in zip(r["kursi diaktifkan"], r["kursi dibeli"])]
+    r["% diaktifkan"] = [angka(a / b * 100) for a, b in zip(r["kursi diaktifkan"], r["kursi dibeli"], strict=True)]
     r.index = akun.set_index("id_akun").loc[r.index, "nama_akun"]
     out["reseller"] = tabel_md(r, "reseller")
 
@@ -89,7 +89,7 @@ def hitung() -> dict[str, str]:
     kohort = pd.crosstab(tahun, perp)
     k = pd.DataFrame({f"{n}× memperpanjang": kohort[n] for n in kohort.columns})
     k["akun"] = kohort.sum(axis=1)
-    k["% berhenti di 0"] = [angka(z / t * 100) + "%" for z, t in zip(kohort[0], k["akun"])]
+    k["% berhenti di 0"] = [angka(z / t * 100) + "%" for z, t in zip(kohort[0], k["akun"], strict=True)]
     out["kohort"] = tabel_md(k, "tahun mulai")
     promo = (b2c["diskon_persen"] > 0).groupby(b2c["jenis_pesanan"]).mean() * 100
     out["promo"] = tabel_md(pd.DataFrame({"pesanan lunas": b2c.groupby("jenis_pesanan").size(),
@@ -101,7 +101,8 @@ def hitung() -> dict[str, str]:
     pv = akt.pivot_table(index="nama_akun", columns="peristiwa", values="jumlah", aggfunc="sum", fill_value=0)
     siswa = pengguna.merge(sekolah, on="id_akun").groupby("nama_akun")["id_pengguna"].count()
     m = pd.DataFrame({"siswa terdaftar": siswa, "unduhan": pv["unduh_aplikasi"],
-                      "latihan selesai per siswa": pv["selesai_latihan"] / siswa}).sort_values("unduhan", ascending=False)
+                      "latihan selesai per siswa": pv["selesai_latihan"] / siswa})
+    m = m.sort_values("unduhan", ascending=False)
     m["latihan selesai per siswa"] = [angka(v, 1) for v in m["latihan selesai per siswa"]]
     out["sekolah"] = tabel_md(m, "sekolah")
 

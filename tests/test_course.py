@@ -236,7 +236,8 @@ def test_lessons_and_exercise_notebooks_link_onward():
 
 
 def test_concept_lessons_show_no_code_but_the_one_line_kenali_call():
-    """Lessons 00-04 and the capstone 06 are for learners who do not program: tables are Markdown, sums are worked in text."""
+    """Lessons 00-04 and the capstone 06 are for learners who do not program: tables are Markdown, sums are
+    worked in text."""
     one_call = re.compile(r"from kenali import (\w+)\n\n\1\((\"[^\"\n]*\")?\)")
     for path in sorted((ROOT / "notebooks").glob("0[0-46]_*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:

@@ -124,7 +124,8 @@ def test_feedback_holds_answers_results_and_explanations(kit, graded):
     page = (graded["out"] / "feedback" / "budi.html").read_text(encoding="utf-8")
     course = kit.course
     assert html.escape(t("grading.learner_line", name="Budi Santoso", id="budi")) in page
-    assert html.escape(t("grading.total", earned="16", maximum="19", percent="84,2%")) in page  # Indonesian decimal comma
+    # Indonesian decimal comma
+    assert html.escape(t("grading.total", earned="16", maximum="19", percent="84,2%")) in page
     for ex_id, status, score in (("5.1", "wrong", "0"), ("5.2", "correct", "1"), ("5.14", "wrong", "0")):
         ex = course.exercise(ex_id)
         line = t("status_line_scored", kind=ex.kind_label, id=ex_id, status=t(f"status.{status}"), score=score,
