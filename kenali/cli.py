@@ -179,9 +179,15 @@ def cmd_exercises(args: argparse.Namespace) -> int:
 
 
 def _launch(command: list[str], root: Path, dry_run: bool) -> int:
+    """Run the server command from the course folder. On POSIX this process *becomes* the server (exec), so
+    a signal that stops ``kenali open`` (Ctrl+C, a container's SIGTERM, a test's terminate) stops the server
+    and its kernels instead of leaving them running. Windows has no such exec: there a child is waited for."""
     print("$ " + shlex.join(command), flush=True)
     if dry_run:
         return 0
+    if os.name == "posix":
+        os.chdir(root)
+        os.execv(command[0], command)  # does not return
     try:
         return subprocess.call(command, cwd=root, env={**os.environ})
     except KeyboardInterrupt:  # Ctrl+C stops the server: the server's own shutdown message is enough

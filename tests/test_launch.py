@@ -299,12 +299,13 @@ def test_kenali_open_serves_the_course_and_strips_live_widgets_on_save(tmp_path:
         saved = json.loads((course / "exercises" / "saved.ipynb").read_text(encoding="utf-8"))
         data = saved["cells"][0]["outputs"][0]["data"]
         assert WIDGET not in data and serverext.STATIC_MARK in "".join(data["text/html"])
-    finally:
+        # `kenali open` is the server itself (exec), so stopping it stops the server: nothing is left behind
         process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        process.wait(timeout=30)
+        assert _get(f"{base}/api/status?token={token}")[0] == 0, "the server outlived kenali open"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, 9)
 
 
 # -- a solution cell run alone never records the key ------------------------------------------------------
