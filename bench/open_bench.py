@@ -22,6 +22,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import nbformat
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -59,7 +61,8 @@ def one_run(browser, work: Path) -> dict[str, float]:
         page.locator(".jp-RenderedMarkdown h1").first.wait_for(timeout=120_000)
         shown = time.perf_counter() - started
         cells = page.locator(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell")
-        identity = cells.nth(4)  # the identity cell of 00_mulai (title, how, map, identity-md, identity)
+        ids = [cell.get("id") for cell in nbformat.read(course / "notebooks" / "00_mulai.ipynb", as_version=4).cells]
+        identity = cells.nth(ids.index("identity"))  # the identity cell of 00_mulai
         identity.scroll_into_view_if_needed()
         identity.locator(".jp-InputArea-prompt").click()
         page.keyboard.press("Control+Enter")
