@@ -35,7 +35,6 @@ from .i18n import t
 from .model import Exercise
 from .paths import course_root
 
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 def _cell_id(*parts: str) -> str:
     raw = "-".join(parts)
@@ -201,15 +200,12 @@ def build_notebook(bank: Bank, solved: bool) -> nbformat.NotebookNode:
 
 def strip_widget_views(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Keep only the text/plain status of widget outputs, and drop volatile execution metadata."""
+    from .serverext import drop_live_widgets
+
     for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        cell.metadata.pop("execution", None)
-        for out in cell.get("outputs", []):
-            data = out.get("data")
-            if data and WIDGET_VIEW in data:
-                data.pop(WIDGET_VIEW)
-            out.get("metadata", {}).pop(WIDGET_VIEW, None)
+        if cell.cell_type == "code":
+            cell.metadata.pop("execution", None)
+    drop_live_widgets(nb, only_kenali=False)  # the same mechanism as the server's pre-save hook
     nb.metadata.pop("widgets", None)
     return nb
 

@@ -60,40 +60,37 @@ def _traitlets_list(values: Sequence[str]) -> str:
     return json.dumps(list(values))
 
 
+def _server_command(module: list[str], root: Path, options: list[str], extra: Sequence[str],
+                    as_root: bool | None) -> list[str]:
+    """What both servers share: the course folder as root, the developer files hidden, kenali's server
+    extension; root allowed when running as root; the caller's options last (they win)."""
+    as_root = running_as_root() if as_root is None else as_root
+    command = [sys.executable, "-m", *module, f"--ServerApp.root_dir={root}", *options,
+               f"--ContentsManager.hide_globs={_traitlets_list(HIDDEN)}"]
+    if as_root and not _has_option(extra, "--allow-root", "--ServerApp.allow_root"):
+        command.append("--allow-root")
+    return [*command, *extra]
+
+
 def lab_command(root: Path, extra: Sequence[str] = (), *, as_root: bool | None = None) -> list[str]:
     """The command line of ``kenali open``: JupyterLab over ``root`` with the start notebook open."""
-    as_root = running_as_root() if as_root is None else as_root
-    command = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        f"--ServerApp.root_dir={root}",
+    options = [
         f"--LabApp.default_url=/lab/tree/{START_NOTEBOOK}",
         f'--ServerApp.jpserver_extensions={{"{SERVER_EXTENSION}": True}}',
         # no "Would you like to receive official Jupyter news?" prompt over the first lesson
         f"--LabApp.app_settings_dir={APP_SETTINGS}",
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        f"--ContentsManager.hide_globs={_traitlets_list(HIDDEN)}",
     ]
-    if as_root and not _has_option(extra, "--allow-root", "--ServerApp.allow_root"):
-        command.append("--allow-root")
-    return [*command, *extra]
+    return _server_command(["jupyterlab"], root, options, extra, as_root)
 
 
 def app_command(root: Path, extra: Sequence[str] = (), *, as_root: bool | None = None) -> list[str]:
     """The command line of ``kenali app``: a Jupyter server over ``root`` with Voilà, opened at the start
     notebook rendered as an app (code hidden, widgets live); links between notebooks stay inside Voilà."""
-    as_root = running_as_root() if as_root is None else as_root
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "server",
-        f"--ServerApp.root_dir={root}",
+    options = [
         f"--ServerApp.default_url=/voila/render/{START_NOTEBOOK}",
         f'--ServerApp.jpserver_extensions={{"voila": True, "{SERVER_EXTENSION}": True}}',
-        f"--ContentsManager.hide_globs={_traitlets_list(HIDDEN)}",
         "--VoilaConfiguration.show_tracebacks=False",
     ]
     # each page runs its own kernel; one left behind when the learner follows a link is shut down once it has
@@ -102,7 +99,5 @@ def app_command(root: Path, extra: Sequence[str] = (), *, as_root: bool | None =
     for option, value in (("--MappingKernelManager.cull_idle_timeout", "600"),
                           ("--MappingKernelManager.cull_interval", "60")):
         if not _has_option(extra, option):
-            command.append(f"{option}={value}")
-    if as_root and not _has_option(extra, "--allow-root", "--ServerApp.allow_root"):
-        command.append("--allow-root")
-    return [*command, *extra]
+            options.append(f"{option}={value}")
+    return _server_command(["jupyter", "server"], root, options, extra, as_root)
