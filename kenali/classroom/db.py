@@ -349,14 +349,14 @@ class ClassDB:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def _write(self, action: str = "write to") -> Iterator[Connection]:
         try:
             with self.engine.connect().execution_options(kenali_write=True) as conn, conn.begin():
                 yield conn
         except (RowRejected, exc.IntegrityError):
             raise
         except exc.SQLAlchemyError as e:
-            raise ClassDBError(f"cannot write to the class database {self.url}: {_reason(e)}") from None
+            raise ClassDBError(f"cannot {action} the class database {self.url}: {_reason(e)}") from None
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -367,7 +367,7 @@ class ClassDB:
             raise ClassDBError(f"cannot read the class database {self.url}: {_reason(e)}") from None
 
     def _create(self) -> None:
-        with self._write() as conn:
+        with self._write("open") as conn:
             if self.kind == "postgresql":  # two servers starting at once must not both create the tables
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(7243010)"))
             metadata.create_all(conn, checkfirst=True)
