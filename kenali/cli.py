@@ -223,6 +223,17 @@ def cmd_app(args: argparse.Namespace) -> int:
     return _launch(app_command(root, args.jupyter_args), root, args.dry_run)
 
 
+def cmd_hub_link(args: argparse.Namespace) -> int:
+    """Print the nbgitpuller link that hands the course to every learner of a JupyterHub."""
+    from .classroom.hublink import LinkError, hub_link
+
+    try:
+        print(hub_link(args.hub, args.repo, args.branch, args.folder))
+    except LinkError as exc:
+        return _err(str(exc))
+    return 0
+
+
 #: Commands whose unknown options are passed on to the server they start.
 PASS_THROUGH = {"open", "app"}
 
@@ -267,6 +278,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv"], default="table")
     p.add_argument("--all", action="store_true", help="include the lessons' quick checks")
     p.set_defaults(func=cmd_exercises)
+
+    p = sub.add_parser(
+        "hub-link",
+        help="print the JupyterHub link that gives every learner the course (nbgitpuller)",
+        description="Print the link to hand out in a class on JupyterHub: it clones the course repository into "
+        "the learner's home (or updates it, keeping their edits) and opens notebooks/00_mulai.ipynb.",
+    )
+    p.add_argument("--hub", required=True, help="the hub's public address, e.g. https://kelas.example.org")
+    p.add_argument("--repo", required=True, help="the course's git repository, e.g. https://github.com/org/kursus")
+    p.add_argument("--branch", default="main", help="the branch to hand out (default: main)")
+    p.add_argument("--folder", help="the folder in the learner's home (default: the repository's name)")
+    p.set_defaults(func=cmd_hub_link)
 
     try:
         from .grading import cli as grading_cli

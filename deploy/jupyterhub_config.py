@@ -1,0 +1,184 @@
+"""JupyterHub configuration for a Kenali class: the learners' servers, the class server as a hub service, roles.
+
+One file for the tests, a one-machine demo and The Littlest JupyterHub (TLJH), steered by environment
+variables (all optional unless marked):
+
+* ``KENALI_HUB_DATA`` (``./kenali-hub``): the hub's state: its SQLite database, cookie secret, class database.
+* ``KENALI_HUB_IP``, ``KENALI_HUB_PORT`` (``127.0.0.1``, ``8000``): where learners reach the hub (the proxy).
+* ``KENALI_HUB_API_PORT``, ``KENALI_PROXY_API_PORT`` (``8081``, ``8001``): the hub's and the proxy's own ports.
+* ``KENALI_SERVICE_PORT`` (``10101``): the class server's port, on 127.0.0.1.
+* ``KENALI_SERVICE`` (``managed``): ``managed``, the hub starts ``kenali serve`` and starts it again within its
+  30 s poll when it dies; ``external``, something else runs it (systemd, a test) with the API token
+  ``KENALI_SERVICE_TOKEN``.
+* ``KENALI_CLASS_DB`` (``sqlite:///<data>/kenali-class.db``): the class server's database; a
+  ``postgresql+psycopg://`` URL for large classes.
+* ``KENALI_POLICY`` (none): the instructor's assessment policy file, handed to the class server.
+* ``KENALI_HOMES`` (``<data>/homes``): root of the learners' homes (one-machine spawner only).
+* ``KENALI_HUB_PASSWORD`` (required standalone): the class password, 8 characters or more.
+* ``KENALI_HUB_ADMIN``, ``KENALI_HUB_ADMIN_PASSWORD`` (``admin``, required standalone, 32 characters or more).
+* ``KENALI_FACILITATORS`` (none): comma-separated user names, put in the hub group ``kenali-fasilitator``.
+* ``KENALI_COURSE_REPO``, ``KENALI_COURSE_BRANCH`` (none, ``main``): the course's git URL; a learner who logs
+  in lands on the nbgitpuller link, which clones the course into their home or updates it.
+* ``KENALI_CULL_IDLE`` (``3600``): seconds before an idle learner's server is stopped (jupyterhub-idle-culler);
+  0 turns culling off.
+
+Standalone (``jupyterhub -f deploy/jupyterhub_config.py``) the learners' servers are started by
+``SimpleLocalProcessSpawner``: processes of the hub's own user, one home folder each under ``KENALI_HOMES``.
+That is for tests and a one-machine demo only: every learner can read every other learner's files. Production
+keeps learners apart: TLJH's systemdspawner (a Unix user and a systemd unit with memory and CPU limits per
+learner) or Zero to JupyterHub's KubeSpawner (a pod per learner). Under TLJH this file goes into
+``/opt/tljh/config/jupyterhub_config.d/``, which TLJH loads after its own settings: the spawner, authenticator,
+ports and database TLJH set are then left alone (see deploy/README.md).
+"""
+
+# ruff: noqa: F821  (``c``, the configuration object, is given by JupyterHub when it loads this file)
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+SERVICE = "kenali"
+FACILITATOR_GROUP = "kenali-fasilitator"
+
+env = os.environ.get
+DATA = Path(env("KENALI_HUB_DATA") or Path.cwd() / "kenali-hub").expanduser().resolve()
+DATA.mkdir(parents=True, exist_ok=True)
+# Standalone unless an outer configuration (TLJH's) chose a spawner before this file was loaded.
+STANDALONE = "spawner_class" not in c.JupyterHub
+
+SERVICE_PORT = int(env("KENALI_SERVICE_PORT") or 10101)
+SERVICE_URL = f"http://127.0.0.1:{SERVICE_PORT}"
+CLASS_DB = env("KENALI_CLASS_DB") or f"sqlite:///{DATA / 'kenali-class.db'}"
+
+
+def _fail(message: str) -> None:
+    """Stop the hub at start with one clear line (a configuration mistake is no traceback)."""
+    raise SystemExit(f"deploy/jupyterhub_config.py: {message}")
+
+
+# -- the hub, the proxy, the hub's own database (standalone; TLJH sets its own) ---------------------------
+if STANDALONE:
+    c.JupyterHub.bind_url = f"http://{env('KENALI_HUB_IP') or '127.0.0.1'}:{int(env('KENALI_HUB_PORT') or 8000)}"
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = int(env("KENALI_HUB_API_PORT") or 8081)
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{int(env('KENALI_PROXY_API_PORT') or 8001)}"
+    c.ConfigurableHTTPProxy.command = [shutil.which("configurable-http-proxy") or "configurable-http-proxy"]
+    c.ConfigurableHTTPProxy.pid_file = str(DATA / "jupyterhub-proxy.pid")
+    c.JupyterHub.db_url = f"sqlite:///{DATA / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(DATA / "jupyterhub_cookie_secret")
+    c.JupyterHub.pid_file = str(DATA / "jupyterhub.pid")
+    # stopping the hub stops the proxy and every learner's server (the defaults, stated)
+    c.JupyterHub.cleanup_servers = True
+    c.JupyterHub.cleanup_proxy = True
+
+    # -- who logs in: one class password; the admin has their own ----------------------------------------
+    c.JupyterHub.authenticator_class = "shared-password"
+    password, admin_password = env("KENALI_HUB_PASSWORD"), env("KENALI_HUB_ADMIN_PASSWORD")
+    if not password or len(password) < 8:
+        _fail("set KENALI_HUB_PASSWORD, the class password (8 characters or more)")
+    if not admin_password or len(admin_password) < 32:
+        _fail("set KENALI_HUB_ADMIN_PASSWORD, the admin's password (32 characters or more)")
+    c.SharedPasswordAuthenticator.user_password = password
+    c.SharedPasswordAuthenticator.admin_password = admin_password
+    c.Authenticator.admin_users = {env("KENALI_HUB_ADMIN") or "admin"}
+    c.Authenticator.allow_all = True  # anyone with the class password signs in under a name of their own
+
+    # -- the learners' servers: local processes, a home each (tests and demos only, see the docstring) ---
+    c.JupyterHub.spawner_class = "simple"
+    homes = Path(env("KENALI_HOMES") or DATA / "homes").expanduser().resolve()
+    homes.mkdir(parents=True, exist_ok=True)
+    c.SimpleLocalProcessSpawner.home_dir_template = str(homes / "{username}")
+    c.Spawner.cmd = [str(Path(sys.executable).with_name("jupyterhub-singleuser"))]
+    if not Path(c.Spawner.cmd[0]).exists():
+        c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
+    # An editable install of kenali (a checkout) installs no Jupyter config files: enable the server
+    # extension through a config folder of our own (a regular install, TLJH's or the image's, has it).
+    config_dir = DATA / "jupyter-config" / "jupyter_server_config.d"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "kenali.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"kenali.serverext": True}}}), encoding="utf-8"
+    )
+    c.Spawner.environment = {"JUPYTER_CONFIG_PATH": str(DATA / "jupyter-config")}
+    c.Spawner.start_timeout = 120  # a cold start on a busy machine
+    c.Spawner.http_timeout = 120
+
+# -- every learner's server: JupyterLab with kenali's settings, the class server's address ---------------
+# kenali is installed in the hub's environment too: the hub runs the class server with its own Python
+try:
+    from kenali.classroom.hublink import pull_path
+    from kenali.launch import APP_SETTINGS, HIDDEN
+except ImportError as exc:
+    _fail(f"kenali is not installed in the hub's Python ({sys.executable}): {exc}")
+c.Spawner.args = [
+    f"--ContentsManager.hide_globs={json.dumps(list(HIDDEN))}",
+    "--LabApp.news_url=None",
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    f"--LabApp.app_settings_dir={APP_SETTINGS}",
+]
+c.Spawner.environment = {
+    **dict(c.Spawner.environment or {}),
+    # kernels talk to the class server directly (no proxy hop); the hub's token authenticates them
+    "KENALI_CLASS_URL": f"{SERVICE_URL}/services/{SERVICE}/",
+    # progress and identity in the learner's home, outside the course clone: re-pulling or even deleting
+    # the clone loses nothing (kenali expands the ~)
+    "KENALI_HOME": "~/.kenali",
+    "KENALI_LANG": env("KENALI_LANG") or "id",
+}
+# A learner who logs in lands on the course: nbgitpuller clones it into their home (or updates it) and opens
+# the start notebook. Without a course repository they land in JupyterLab.
+COURSE_REPO = env("KENALI_COURSE_REPO")
+c.Spawner.default_url = "/" + pull_path(COURSE_REPO, env("KENALI_COURSE_BRANCH") or "main") if COURSE_REPO else "/lab"
+
+# -- the class server, a service of the hub -------------------------------------------------------------
+service: dict[str, object] = {
+    "name": SERVICE,
+    "url": SERVICE_URL,
+    "display": True,
+    "oauth_no_confirm": True,  # facilitators go straight to the live page, no "authorize?" page
+}
+service_env = {"KENALI_CLASS_DB": CLASS_DB, "KENALI_LANG": env("KENALI_LANG") or "id"}
+if env("KENALI_POLICY"):
+    service_env["KENALI_POLICY"] = str(Path(env("KENALI_POLICY")).expanduser().resolve())
+if (env("KENALI_SERVICE") or "managed") == "managed":
+    service["command"] = [sys.executable, "-m", "kenali", "serve"]
+    service["environment"] = service_env
+    service["cwd"] = str(DATA)
+elif env("KENALI_SERVICE") == "external":
+    token = env("KENALI_SERVICE_TOKEN")
+    if not token or len(token) < 16:
+        _fail("KENALI_SERVICE=external needs KENALI_SERVICE_TOKEN (16 characters or more), the service's API token")
+    service["api_token"] = token
+else:
+    _fail(f"KENALI_SERVICE is {env('KENALI_SERVICE')!r}: use 'managed' or 'external'")
+services: list[dict[str, object]] = [service]
+
+CULL = int(env("KENALI_CULL_IDLE") or 3600)
+if CULL > 0:
+    services.append(
+        {"name": "idle-culler", "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={CULL}"],
+         "cwd": str(DATA)}
+    )
+c.JupyterHub.services = services
+
+# -- who may do what ----------------------------------------------------------------------------------
+# A learner's server token ($JUPYTERHUB_API_TOKEN in the kernel) carries the scopes requested here that the
+# learner holds: so learners hold access to the class server (the 'user' role), and the token asks for it.
+SERVICE_ACCESS = f"access:services!service={SERVICE}"
+c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", SERVICE_ACCESS]
+facilitators = sorted({n.strip() for n in (env("KENALI_FACILITATORS") or "").split(",") if n.strip()})
+c.JupyterHub.load_groups = {FACILITATOR_GROUP: {"users": facilitators}}
+roles: list[dict[str, object]] = [
+    {"name": "user", "description": "a learner: their own things and the class server",
+     "scopes": ["self", SERVICE_ACCESS]},
+    {"name": FACILITATOR_GROUP, "description": "facilitators: the class server's live page and the learners' list",
+     "groups": [FACILITATOR_GROUP], "scopes": [SERVICE_ACCESS, "list:users", "read:users:activity"]},
+    # the class server reads who is in the facilitator group
+    {"name": "kenali-service", "services": [SERVICE], "scopes": ["read:users:name", "read:groups", "list:users"]},
+]
+if CULL > 0:
+    roles.append({"name": "idle-culler", "services": ["idle-culler"],
+                  "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]})
+c.JupyterHub.load_roles = roles
