@@ -103,7 +103,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     bar = None if args.quiet else ProgressBar(sys.stderr)
     try:
         outcome = grade(submissions, out, workers=args.workers, limits=limits, only=args.only,
-                        use_cache=not args.no_cache, progress=bar)
+                        use_cache=not args.no_cache, progress=bar, roster=args.roster)
     except GradingError as exc:
         return _err(str(exc))
     except BankError as exc:
@@ -158,7 +158,8 @@ def _report(outcome: Any, stream: TextIO) -> None:
         if len(failed) > 20:
             print(f"  ... and {len(failed) - 20} more", file=stream)
     out_dir = outcome.out_dir
-    print(f"\nWrote {out_dir / 'gradebook.csv'}, {out_dir / 'moodle.csv'}, {out_dir / 'summary.html'} "
+    print(f"\nWrote {out_dir / 'gradebook.csv'}, {out_dir / 'moodle.csv'} (and moodle_unmatched.csv), "
+          f"{out_dir / 'summary.html'} "
           f"and {len(rows)} feedback page(s) in {out_dir / 'feedback'}", file=stream)
 
 
@@ -187,6 +188,9 @@ def add_commands(sub: Any) -> None:
                    help="memory all of a submission's processes may use together (default 1024)")
     p.add_argument("--disk-mb", type=int, default=64, help="bytes a submission may write, in MB (default 64)")
     p.add_argument("--processes", type=int, default=64, help="processes a submission may run at once (default 64)")
+    p.add_argument("--roster", type=Path, metavar="CSV",
+                   help="the Moodle course's participants (a CSV with Username, Email address and/or ID number): "
+                        "moodle.csv then identifies learners as Moodle does; see docs/grading.md")
     p.add_argument("--no-cache", action="store_true", help="re-grade every entry, even unchanged ones")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_grade)

@@ -23,8 +23,10 @@ from ..paths import course_root, data_dir
 from . import extract, load, report, score
 from .cache import Cache, bank_hashes, fingerprint
 from .discover import Entry, discover
+from .moodle import RosterError, RosterRow, read_roster
 from .notes import note
 from .run import Limits, Pool, RunResult
+from .weights import LessonWeight, WeightsError, lesson_weights
 
 Progress = Callable[[int, int, int], None]  # (done, total, from_cache)
 
@@ -60,6 +62,17 @@ def select_banks(course: Course, only: list[str] | None) -> list[Bank]:
         if bank not in chosen:
             chosen.append(bank)
     return sorted(chosen, key=lambda b: b.lesson)
+
+
+def report_inputs(course: Course, banks: list[Bank], weights: dict[str, float] | None,
+                  roster: Path | None) -> tuple[list[LessonWeight], list[RosterRow] | None]:
+    """The lesson weights and the roster, checked before anything is graded (a mistake is one line)."""
+    try:
+        table = lesson_weights(banks, weights, root=course_root(), course=list(course.banks))
+        participants = read_roster(roster) if roster is not None else None
+    except (WeightsError, RosterError) as exc:
+        raise GradingError(str(exc)) from None
+    return table, participants
 
 
 def compute_keys(banks: list[Bank]) -> None:
@@ -110,9 +123,12 @@ def _mtime(entry: Entry) -> int:
 
 def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, workers: int | None = None,
           limits: Limits | None = None, only: list[str] | None = None, use_cache: bool = True,
-          progress: Progress | None = None, layers: dict[str, bool] | None = None) -> Outcome:
+          progress: Progress | None = None, layers: dict[str, bool] | None = None,
+          weights: dict[str, float] | None = None, roster: Path | None = None) -> Outcome:
     """Grade every entry of ``submissions`` and write the reports to ``out_dir``.
 
+    ``weights``: the instructor's lesson weights (the policy file's ``weights``; default: by lesson time);
+    ``roster``: a CSV of the Moodle course's participants, to match learners to for moodle.csv.
     ``layers`` switches confinement layers off (``{"netns": False}``): for measuring their cost only."""
     started = time.monotonic()
     submissions, out_dir = Path(submissions), Path(out_dir)
@@ -122,6 +138,7 @@ def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, wor
         raise GradingError(f"{out_dir} exists and is not a folder")
     course = course or load_course()
     banks = select_banks(course, only)
+    table, participants = report_inputs(course, banks, weights, roster)
     limits = limits or Limits()
     workers = max(1, workers or os.cpu_count() or 1)
     hashes = bank_hashes(banks)
@@ -204,7 +221,7 @@ def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, wor
         if pool is not None:
             pool.close()
     rows = report.merge(results)
-    files = report.write_all(out_dir, rows, course, banks)
+    files = report.write_all(out_dir, rows, course, banks, table=table, roster=participants)
     if use_cache:
         cache.prune()
     return Outcome(rows, len(entries), counts["graded"], counts["cached"], time.monotonic() - started, out_dir,

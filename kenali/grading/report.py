@@ -2,8 +2,8 @@
 
 * ``gradebook.csv``: one row per learner: ID, name, one score column per exercise, total,
   maximum, percentage, status (``ok`` / ``check`` / ``failed``), notes, and the graded entry;
-* ``moodle.csv``: the same totals in the shape Moodle's CSV grade import reads (map "ID number"
-  to the user's ID number, then each "Kenali ..." column to a grade item);
+* ``moodle.csv``: percentages per lesson and the weighted grade, in the shape Moodle's CSV grade
+  import accepts (:mod:`.moodle`; learners it cannot identify go to ``moodle_unmatched.csv``);
 * ``feedback/<learner>.html``: for the learner, per exercise their answer, the result and the
   explanation, in the course language;
 * ``summary.html``: class analytics with plots as inline SVG: score distribution, share correct
@@ -31,8 +31,10 @@ from ..model import Exercise
 from ..present import feedback as present_feedback
 from ..present import numbers as fmt
 from ..present.text import esc, filler, md_inline
+from . import moodle as moodle_mod
 from . import svgplot
 from .notes import english, learner_text, note
+from .weights import LessonWeight, lesson_percents, lesson_weights, weighted_percent
 
 STATUSES = ("ok", "check", "failed")
 
@@ -116,28 +118,36 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     path.write_text(buf.getvalue(), encoding="utf-8")
 
 
-def write_gradebook(path: Path, rows: list[dict[str, Any]], exercises: list[Exercise]) -> None:
+def write_gradebook(path: Path, rows: list[dict[str, Any]], exercises: list[Exercise],
+                    banks: list[Bank] | None = None, table: list[LessonWeight] | None = None) -> None:
+    """One row per learner; with ``banks`` and ``table`` (the lesson weights) the weighted grade and each
+    lesson's percentage follow the older columns (``weighted_percentage``, ``percentage_01``, ...)."""
     header = ["learner_id", "name", *(ex.id for ex in exercises), "total", "maximum", "percentage", "status",
               "notes", "entry"]
+    weighted = banks is not None and table is not None
+    if weighted:
+        header += ["weighted_percentage", *(f"percentage_{b.lesson}" for b in banks)]
     body = []
     for row in rows:
         scores = [num(row["exercises"][ex.id]["earned"]) if ex.id in row["exercises"] else "" for ex in exercises]
-        body.append([row["learner_id"], row["name"], *scores, num(row["total"]), num(row["maximum"]),
-                     f"{percent(row):.1f}", row["status"], "; ".join(english(n) for n in row["notes"]), row["entry"]])
+        line = [row["learner_id"], row["name"], *scores, num(row["total"]), num(row["maximum"]),
+                f"{percent(row):.1f}", row["status"], "; ".join(english(n) for n in row["notes"]), row["entry"]]
+        if weighted:
+            percents = lesson_percents(row, banks)
+            line += [f"{weighted_percent(percents, table):.1f}", *(f"{percents[b.lesson]:.1f}" for b in banks)]
+        body.append(line)
     _write_csv(path, header, body)
 
 
-def write_moodle(path: Path, rows: list[dict[str, Any]], banks: list[Bank]) -> None:
-    """Moodle's CSV grade import: a user identifier column, then one column per grade item."""
-    header = ["ID number", "First name", "Last name", "Kenali total",
-              *(f"Kenali {b.lesson} {b.notebook}" for b in banks)]
-    body = []
-    for row in rows:
-        first, _, last = (row["name"] or "").partition(" ")
-        lessons = [num(sum(row["exercises"][ex.id]["earned"] for ex in b.graded if ex.id in row["exercises"]))
-                   for b in banks]
-        body.append([row["learner_id"], first, last, num(row["total"]), *lessons])
-    _write_csv(path, header, body)
+def write_moodle(path: Path, rows: list[dict[str, Any]], banks: list[Bank], table: list[LessonWeight] | None = None,
+                 roster: list[moodle_mod.RosterRow] | None = None) -> moodle_mod.MoodleFile:
+    """Moodle's CSV grade import (:mod:`.moodle`): identification columns, then the weighted grade and one
+    percentage per lesson; ``moodle_unmatched.csv`` beside it lists who is not in it and why."""
+    table = table if table is not None else lesson_weights(banks)
+    made = moodle_mod.build(rows, banks, table, roster)
+    moodle_mod.write(path, made.header, made.rows)
+    moodle_mod.write(path.with_name("moodle_unmatched.csv"), moodle_mod.UNMATCHED_HEADER, made.unmatched)
+    return made
 
 
 # -- feedback, for the learner -------------------------------------------------------------------
@@ -192,8 +202,10 @@ def _status_line(ex: Exercise, res: dict[str, Any]) -> str:
     return present_feedback.status_line(ex, res["status"], res["earned"])
 
 
-def feedback_html(row: dict[str, Any], banks: list[Bank]) -> str:
+def feedback_html(row: dict[str, Any], banks: list[Bank], table: list[LessonWeight] | None = None) -> str:
     learner = row["learner_id"]
+    weights = {w.lesson: w for w in table or []}
+    percents = lesson_percents(row, banks) if weights else {}
     total = t("grading.total", earned=fmt.score(row["total"]), maximum=fmt.score(row["maximum"]),
               percent=fmt.percent(percent(row), 1))
     parts = [
@@ -203,6 +215,10 @@ def feedback_html(row: dict[str, Any], banks: list[Bank]) -> str:
         f"<p>{esc(t('grading.learner_line', name=row['name'] or '—', id=learner))}</p>",
         f"<p><b>{esc(total)}</b></p>",
     ]
+    if weights:
+        final = fmt.percent(weighted_percent(percents, list(weights.values())), 1).rstrip("%")
+        parts.append(f"<p><b>{esc(t('grading.weighted_total', percent=final))}</b> "
+                     f"<span class='muted'>{esc(t('grading.weighted_explained'))}</span></p>")
     if row["notes"]:
         items = "".join(f"<li>{esc(learner_text(n))}</li>" for n in row["notes"])
         parts.append(f"<div class='notes'><b>{esc(t('grading.notes_title'))}</b><ul>{items}</ul></div>")
@@ -213,6 +229,10 @@ def feedback_html(row: dict[str, Any], banks: list[Bank]) -> str:
         parts.append(f"<h2>{esc(bank.title)} <span class='muted'>"
                      f"{esc(t('grading.lesson_total', earned=fmt.score(earned), maximum=fmt.score(points)))}"
                      "</span></h2>")
+        if bank.lesson in weights:
+            line = t("grading.lesson_weight", percent=fmt.percent(percents[bank.lesson], 1),
+                     weight=fmt.percent(weights[bank.lesson].weight, 1))
+            parts.append(f"<p class='muted'>{esc(line)}</p>")
         for ex in graded:
             res = row["exercises"][ex.id]
             fill = filler(ex, learner)
@@ -300,7 +320,62 @@ def analytics(rows: list[dict[str, Any]], course: Course, exercises: list[Exerci
     }
 
 
-def summary_html(rows: list[dict[str, Any]], course: Course, banks: list[Bank]) -> str:
+def weights_html(table: list[LessonWeight]) -> str:
+    """The lesson weights: minutes, points, weight (and what the no-code track can reach)."""
+    source = "set in the policy file" if table and table[0].source == "instructor" else \
+        "by lesson time: the lesson notebook's estimate plus the exercise notebook's, as the course map shows them"
+    out = [f"<h2>Lesson weights</h2><p>Weights {esc(source)}. A learner's grade is the weighted mean of their "
+           "percentage in each lesson (gradebook.csv: <code>weighted_percentage</code>).</p>",
+           "<table><tr><th class='l'>Lesson</th><th class='l'>Title</th><th>Lesson min</th><th>Exercise min</th>"
+           "<th>Minutes</th><th>Points</th><th>Weight</th><th>Points without code</th></tr>"]
+    for w in table:
+        out.append(f"<tr><td class='l'>{esc(w.lesson)}</td><td class='l'>{esc(w.title)}</td><td>{w.lesson_minutes}</td>"
+                   f"<td>{w.exercise_minutes}</td><td>{w.minutes}</td><td>{num(w.points)}</td>"
+                   f"<td>{w.weight:.1f}%</td><td>{num(w.points_without_code)}</td></tr>")
+    out.append("</table>")
+    if table and all(w.lesson_minutes == 0 for w in table) and table[0].source == "minutes":
+        out.append("<p>The lesson notebooks were not found: weights use the exercise notebooks' minutes only.</p>")
+    for w in table:
+        if w.no_code_track:
+            out.append(f"<p>Lesson {esc(w.lesson)} has a no-code track (<code>{esc(w.no_code_track)}</code>): it asks "
+                       f"the lesson's widget exercises only, so a learner who takes it can reach "
+                       f"{num(w.points_without_code)} of the lesson's {num(w.points)} points; its weight follows the "
+                       "coded lab's time. Set weights in the policy file to grade a no-code class otherwise.</p>")
+    return "\n".join(out)
+
+
+def moodle_html(made: moodle_mod.MoodleFile) -> str:
+    """What moodle.csv holds, which "Map from" columns work, and who is not in it."""
+    maps = ", ".join(f"<b>{esc(c)}</b> → <code>{esc(moodle_mod.MAP_TO[c])}</code>" for c in made.identifiers)
+    out = ["<h2>Moodle import</h2>",
+           f"<p>moodle.csv: {len(made.rows)} learner(s); grades in percent (0–100, the maximum of a new Moodle grade "
+           f"item). Identify users by {maps or 'nothing (see below)'}"
+           f"{' (matched through the roster)' if made.roster_used else ''}. "
+           "Steps: docs/grading.md, section Moodle.</p>"]
+    for column, why in made.dropped.items():
+        out.append(f"<p>Column {esc(column)} left out: {esc(why)}.</p>")
+    if made.matches:
+        counts = Counter(made.matches.values())
+        out.append("<p>Roster matches: " + ", ".join(f"{n} by {esc(k)}" for k, n in counts.items()) + ".</p>")
+        weak = sorted(k for k, v in made.matches.items() if v == "name")
+        if weak:
+            out.append(f"<p>Matched by full name only (check): {esc(', '.join(weak))}.</p>")
+    if made.unmatched:
+        out.append("<p>Not in moodle.csv (also in <code>moodle_unmatched.csv</code>):</p><table><tr>"
+                   "<th class='l'>Side</th><th class='l'>Learner / participant</th><th class='l'>Reason</th></tr>")
+        for r in made.unmatched:
+            who = r[1] if r[0] == "learner" else " / ".join(x for x in (r[4], r[5], r[6], f"{r[7]} {r[8]}".strip())
+                                                             if x)
+            out.append(f"<tr><td class='l'>{esc(r[0])}</td><td class='l'>{esc(who)}</td>"
+                       f"<td class='l'>{esc(r[10])}</td></tr>")
+        out.append("</table>")
+    return "\n".join(out)
+
+
+def summary_html(rows: list[dict[str, Any]], course: Course, banks: list[Bank], table: list[LessonWeight] | None = None,
+                 made: moodle_mod.MoodleFile | None = None, extra: list[str] | None = None) -> str:
+    """The class summary; ``table``, ``made`` and ``extra`` (HTML sections) add the weights, the Moodle
+    import and further sections (copied work to look at)."""
     exercises = [ex for b in banks for ex in b.graded]
     a = analytics(rows, course, exercises)
     out = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'><title>Class summary</title>", _CSS,
@@ -310,6 +385,8 @@ def summary_html(rows: list[dict[str, Any]], course: Course, banks: list[Bank]) 
            f"Lessons: {esc(', '.join(f'{b.lesson} {b.notebook}' for b in banks))}.</p>"]
     if a["percents"]:
         out += ["<h2>Score distribution</h2>", _hist_plot(a["percents"])]
+    if table:
+        out.append(weights_html(table))
     out += ["<h2>Exercises</h2>"]
     if a["exercises"]:
         out.append(_bar_plot([e["id"] for e in a["exercises"]], [e["correct_share"] for e in a["exercises"]],
@@ -332,6 +409,9 @@ def summary_html(rows: list[dict[str, Any]], course: Course, banks: list[Bank]) 
     out += [f"<tr><td class='l'>{esc(c['id'])}</td><td class='l'>{esc(c['title'])}</td>"
             f"<td>{c['mastery']:.1f}%</td></tr>" for c in a["concepts"]]
     out.append("</table>")
+    if made is not None:
+        out.append(moodle_html(made))
+    out += extra or []
     out.append("<h2>Problems</h2>")
     if a["notes"]:
         out.append("<table><tr><th class='l'>Problem</th><th>Learners</th></tr>")
@@ -348,20 +428,29 @@ def summary_html(rows: list[dict[str, Any]], course: Course, banks: list[Bank]) 
     return "\n".join(out)
 
 
-def write_all(out_dir: Path, rows: list[dict[str, Any]], course: Course, banks: list[Bank]) -> list[Path]:
-    """Write every report; returns the paths written."""
+def write_all(out_dir: Path, rows: list[dict[str, Any]], course: Course, banks: list[Bank], *,
+              table: list[LessonWeight] | None = None, roster: list[moodle_mod.RosterRow] | None = None,
+              extra: list[str] | None = None) -> list[Path]:
+    """Write every report; returns the paths written. ``table``: the lesson weights (default: by lesson
+    time, see :mod:`.weights`); ``roster``: Moodle participants to match learners to (:mod:`.moodle`);
+    ``extra``: further HTML sections of the summary."""
     exercises = [ex for b in banks for ex in b.graded]
+    if table is None:
+        from ..paths import course_root
+
+        table = lesson_weights(banks, root=course_root(), course=list(course.banks))
     out_dir.mkdir(parents=True, exist_ok=True)
     feedback = out_dir / "feedback"
     feedback.mkdir(exist_ok=True)
-    written = [out_dir / "gradebook.csv", out_dir / "moodle.csv", out_dir / "summary.html"]
-    write_gradebook(written[0], rows, exercises)
-    write_moodle(written[1], rows, banks)
+    written = [out_dir / "gradebook.csv", out_dir / "moodle.csv", out_dir / "summary.html",
+               out_dir / "moodle_unmatched.csv"]
+    write_gradebook(written[0], rows, exercises, banks, table)
+    made = write_moodle(written[1], rows, banks, table, roster)
     keep = set()
     for row in rows:
         path = feedback / f"{row['file']}.html"
         try:
-            page = feedback_html(row, banks)
+            page = feedback_html(row, banks, table)
         except Exception as exc:
             page = f"<!doctype html><meta charset='utf-8'><p>{esc(row['learner_id'])}: {esc(type(exc).__name__)}</p>"
         path.write_text(page, encoding="utf-8")
@@ -370,5 +459,5 @@ def write_all(out_dir: Path, rows: list[dict[str, Any]], course: Course, banks: 
     for stale in feedback.glob("*.html"):  # learners no longer in the folder
         if stale.name not in keep:
             stale.unlink()
-    written[2].write_text(summary_html(rows, course, banks), encoding="utf-8")
+    written[2].write_text(summary_html(rows, course, banks, table, made, extra), encoding="utf-8")
     return written

@@ -403,7 +403,7 @@ def test_a_hand_in_claiming_a_classmate_never_takes_their_row(kit, batch):
     assert "mallory-kenali.zip" in dup["others"]
     with (batch["out"] / "moodle.csv").open(encoding="utf-8") as fh:
         moodle = {r[0]: r for r in csv.reader(fh)}
-    assert moodle["rina"][3] == report.num(rina["total"])
+    assert moodle["rina"][4] == "100" == report.num(100 * rina["total"] / rina["maximum"])
 
 
 def test_identity_mismatch_is_noted(kit, tmp_path):

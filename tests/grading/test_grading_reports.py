@@ -75,13 +75,14 @@ def _by_id(book):
 
 def test_report_files(graded):
     assert sorted(graded["files"]) == ["feedback/ani.html", "feedback/budi.html", "feedback/citra.html",
-                                       "feedback/zed.txt.html", "gradebook.csv", "moodle.csv", "summary.html"]
+                                       "feedback/zed.txt.html", "gradebook.csv", "moodle.csv", "moodle_unmatched.csv",
+                                       "summary.html"]
     assert sorted(p.name for p in graded["outcome"].files) == sorted(p.split("/")[-1] for p in graded["files"])
 
 
 def test_gradebook_columns(kit, book):
     assert book[0] == ["learner_id", "name", *kit.all_ids, "total", "maximum", "percentage", "status", "notes",
-                       "entry"]
+                       "entry", "weighted_percentage", "percentage_05"]
     assert [r[0] for r in book[1:]] == ["ani", "budi", "citra", "zed.txt"]
     assert all(len(r) == len(book[0]) for r in book)
 
@@ -107,13 +108,17 @@ def test_gradebook_values(kit, book):
 def test_moodle_csv(graded):
     with (graded["out"] / "moodle.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
+    # percentages (16 of 19 points: 84.21 %); one lesson graded, so the weighted grade is that lesson's;
+    # zed.txt has no grade at all and is left out (it would erase a grade in Moodle), listed beside it
     assert rows == [
-        ["ID number", "First name", "Last name", "Kenali total", "Kenali 05 05_lab_data"],
-        ["ani", "Ani", "Lestari", "19", "19"],
-        ["budi", "Budi", "Santoso", "16", "16"],
-        ["citra", "Citra", "Dewi Ayu", "16", "16"],
-        ["zed.txt", "", "", "0", "0"],
+        ["ID number", "Username", "First name", "Last name", "Kenali: nilai akhir berbobot (%)",
+         "Kenali 05: Lab data: peran dalam data (%)"],
+        ["ani", "ani", "Ani", "Lestari", "100", "100"],
+        ["budi", "budi", "Budi", "Santoso", "84.21", "84.21"],
+        ["citra", "citra", "Citra", "Dewi Ayu", "84.21", "84.21"],
     ]
+    with (graded["out"] / "moodle_unmatched.csv").open(encoding="utf-8", newline="") as fh:
+        assert [r[:2] for r in csv.reader(fh)][1:] == [["learner", "zed.txt"]]
 
 
 # -- feedback -------------------------------------------------------------------------------------

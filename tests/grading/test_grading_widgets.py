@@ -87,15 +87,30 @@ def test_gradebook_and_moodle_cover_every_lesson(kit, graded):
     course = kit.course
     with (graded["out"] / "gradebook.csv").open(encoding="utf-8", newline="") as fh:
         book = list(csv.DictReader(fh))
-    assert list(book[0])[2:-6] == [ex.id for ex in graded["widget"]]
+    header = list(book[0])
+    assert header[2:header.index("total")] == [ex.id for ex in graded["widget"]]
     budi = next(r for r in book if r["learner_id"] == "budi")
     assert budi["1.1"] == f"{round(graded['rows']['budi']['exercises']['1.1']['earned'], 2):g}"
     with (graded["out"] / "moodle.csv").open(encoding="utf-8", newline="") as fh:
         moodle = list(csv.reader(fh))
-    assert moodle[0][4:] == [f"Kenali {lesson} {course.bank(lesson).notebook}" for lesson in LESSONS]
+    titles = [course.bank(lesson).title.split("·", 1)[1].strip() for lesson in LESSONS]
+    assert moodle[0][5:] == [f"Kenali {lesson}: {title} (%)" for lesson, title in zip(LESSONS, titles, strict=True)]
     rina = next(r for r in moodle if r[0] == "rina")
-    assert [float(x) for x in rina[4:]] == [sum(ex.points for ex in course.bank(lesson).graded) for lesson in LESSONS]
-    assert float(rina[3]) == sum(float(x) for x in rina[4:])
+    assert rina[4:] == ["100"] * (1 + len(LESSONS))  # percentages: all right is 100, never the point total
+    assert float(budi["weighted_percentage"]) == pytest.approx(
+        sum(float(budi[f"percentage_{lesson}"]) * w for lesson, w in _weights(course).items()) / 100, abs=0.1)
+
+
+def _weights(course):
+    from kenali.grading.weights import lesson_weights
+
+    return {w.lesson: w.weight for w in lesson_weights([course.bank(x) for x in LESSONS], root=kit_root())}
+
+
+def kit_root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[2]
 
 
 def test_learner_text_cannot_inject_html_or_spreadsheet_formulas(kit, tmp_path):
