@@ -223,6 +223,20 @@ def cmd_app(args: argparse.Namespace) -> int:
     return _launch(app_command(root, args.jupyter_args), root, args.dry_run)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the class server (a JupyterHub service): the kernels' API and the facilitator's live pages."""
+    try:
+        from .classroom.service.app import Options, ServeError, serve
+    except ImportError as exc:
+        return _err(f"the class server needs the class extras ({exc.name} is missing): pip install 'kenali[class]'")
+    opts = Options(db=args.db, policy=args.policy, course=args.course, tokens=args.tokens, ip=args.ip,
+                   port=args.port, prefix=args.prefix, rate=args.rate)
+    try:
+        return serve(opts)
+    except ServeError as exc:
+        return _err(str(exc))
+
+
 def cmd_hub_link(args: argparse.Namespace) -> int:
     """Print the nbgitpuller link that hands the course to every learner of a JupyterHub."""
     from .classroom.hublink import LinkError, hub_link
@@ -278,6 +292,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv"], default="table")
     p.add_argument("--all", action="store_true", help="include the lessons' quick checks")
     p.set_defaults(func=cmd_exercises)
+
+    p = sub.add_parser(
+        "serve",
+        help="run the class server (a JupyterHub service): kernels report answers, facilitators watch live",
+        description="Run the class server. Under JupyterHub the hub starts it as a service and sets where it "
+        "listens and how it authenticates (JUPYTERHUB_*); for a test or a benchmark without a hub give --tokens.",
+    )
+    p.add_argument("--db", help="database URL: sqlite:///path.db or postgresql+psycopg://user@host/db "
+                   "(default: $KENALI_CLASS_DB, else kenali-class.db in the working folder)")
+    p.add_argument("--policy", type=Path, help="the instructor's policy file (default: $KENALI_POLICY; none: practice)")
+    p.add_argument("--course", type=Path,
+                   help="a course content folder with the keys (banks/, syllabus/, roles.yaml; default: the installed "
+                   "course)")
+    p.add_argument("--ip", help="address to listen on (default: from JUPYTERHUB_SERVICE_URL, else 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: from JUPYTERHUB_SERVICE_URL, else 10101)")
+    p.add_argument("--prefix", help="URL prefix (default: $JUPYTERHUB_SERVICE_PREFIX, else /services/kenali/)")
+    p.add_argument("--tokens", type=Path,
+                   help="TESTS AND BENCHMARKS ONLY: authenticate from a token file (token: {name, admin, groups}) "
+                   "instead of the hub")
+    p.add_argument("--rate", type=float, default=5.0,
+                   help="requests per second a learner may make on average (bursts of 30; 0: no limit)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
         "hub-link",
