@@ -64,8 +64,11 @@ def cek(exercise_id: str, jawaban: Any = ...) -> w.Widget:
         return message_view(t("errors.unknown_exercise", id=exercise_id))
     if not ex.is_code:
         return message_view(t("errors.not_code", id=ex.id))
+    closed = s.closed_reason(ex)
+    if closed is not None:  # no attempt left, or the deadline passed (an instructor's policy)
+        return message_view(closed)
     result, record = s.submit(ex, to_plain(jawaban))
-    return CodeResultView(ex, s, result, record["attempt"])
+    return CodeResultView(ex, s, result, record["attempt"], record)
 
 
 def petunjuk(exercise_id: str) -> w.Widget:
@@ -85,6 +88,8 @@ def solusi(exercise_id: str) -> w.Widget:
     s, ex = _find(exercise_id)
     if ex is None:
         return message_view(t("errors.unknown_exercise", id=exercise_id))
+    if s.course.assignment_of(ex.id) is not None:  # a graded assignment's copy holds no key to show
+        return message_view(t("kelas_klien.no_solution", id=ex.id))
     return PlainHTML(f"{STYLE}{fb.solution_html(ex, filler(ex, s.learner_id))}", t("solution.title", id=ex.id))
 
 

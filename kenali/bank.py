@@ -55,6 +55,9 @@ class Bank:
     setup: str
     path: Path
     exercises: tuple[Exercise, ...]
+    #: exercise ID -> assignment ID of the exercises whose key only the class server holds (a released,
+    #: keyless copy written by ``kenali assignment release``); empty for the course's own banks
+    keyless: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def graded(self) -> tuple[Exercise, ...]:
@@ -101,6 +104,13 @@ class Course:
                 return bank
         raise KeyError(lesson)
 
+    def assignment_of(self, exercise_id: str) -> str | None:
+        """The assignment of a keyless exercise (checked by the class server), ``None`` for any other."""
+        for bank in self.banks:
+            if exercise_id in bank.keyless:
+                return bank.keyless[exercise_id]
+        return None
+
     def exercises(self, graded_only: bool = False) -> Iterator[Exercise]:
         for bank in self.banks:
             yield from (bank.graded if graded_only else bank.exercises)
@@ -137,10 +147,11 @@ def load_roles(path: Path | None = None) -> dict[str, dict[str, str]]:
 
 def load_bank(path: Path, roles: Mapping[str, Mapping[str, str]] | None = None) -> Bank:
     """Read and validate one bank file (every rule: :func:`kenali.schema.validate_bank`)."""
-    from .schema import validate_bank
+    from .schema import keyless_assignments, validate_bank
 
     roles = roles if roles is not None else load_roles()
-    spec, exercises = validate_bank(path, _read_yaml(path), roles)
+    raw = _read_yaml(path)
+    spec, exercises = validate_bank(path, raw, roles)
     return Bank(
         lesson=spec.lesson.zfill(2),
         notebook=spec.notebook,
@@ -150,6 +161,7 @@ def load_bank(path: Path, roles: Mapping[str, Mapping[str, str]] | None = None) 
         setup=spec.setup,
         path=path,
         exercises=tuple(exercises),
+        keyless=keyless_assignments(raw),
     )
 
 
@@ -205,14 +217,22 @@ def validate_course(course: Course) -> list[str]:
     return problems
 
 
+def course_content(language: str | None = None) -> Path:
+    """The folder the course is loaded from: ``KENALI_CONTENT/<lang>`` when set (a released copy for a class,
+    see :mod:`kenali.classroom.release`), else the package's content of the language edition."""
+    env = os.environ.get("KENALI_CONTENT", "").strip()
+    if env:
+        return Path(env).expanduser().resolve() / (language or lang())
+    return content_dir(language)
+
+
 def load_course(language: str | None = None) -> Course:
     """Load every bank of a language edition (validated per file; see :func:`validate_course`)."""
-    return _load_course(language or lang())
+    return _load_course(language or lang(), course_content(language))
 
 
 @cache
-def _load_course(language: str) -> Course:
-    base = content_dir(language)
+def _load_course(language: str, base: Path) -> Course:
     files = [base / "roles.yaml", *sorted((base / "banks").glob("*.yaml")), *sorted((base / "syllabus").glob("*.yaml"))]
     cached, key = _cached_course(base, files)
     if cached is not None:

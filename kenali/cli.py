@@ -248,6 +248,26 @@ def cmd_hub_link(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_assignment_release(args: argparse.Namespace) -> int:
+    """Write the learners' copy of the course content, without the keys of the policy's assignments."""
+    from .classroom.policy import PolicyError
+    from .classroom.release import ReleaseError, release
+
+    try:
+        done = release(args.policy, args.out)
+    except (PolicyError, ReleaseError, BankError) as exc:
+        return _err(str(exc))
+    except OSError as exc:
+        return _err(f"{exc.filename or args.out}: {exc.strerror or exc}")
+    for assignment, ids in sorted(done.keyless.items()):
+        print(f"{assignment}: {len(ids)} exercise(s) without keys ({', '.join(ids)})")
+    if not done.keyless:
+        print("no assignment of the policy covers an exercise: the copy keeps every key")
+    print(f"written to {done.out}; in the learners' kernels set KENALI_CONTENT={done.out.resolve()} "
+          f"KENALI_POLICY={(done.out / 'kebijakan.yaml').resolve()}")
+    return 0
+
+
 #: Commands whose unknown options are passed on to the server they start.
 PASS_THROUGH = {"open", "app"}
 
@@ -326,6 +346,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--branch", default="main", help="the branch to hand out (default: main)")
     p.add_argument("--folder", help="the folder in the learner's home (default: the repository's name)")
     p.set_defaults(func=cmd_hub_link)
+
+    p = sub.add_parser("assignment", help="graded assignments in a class (release: the learners' copy without keys)")
+    assignment = p.add_subparsers(dest="assignment_command", required=True)
+    p = assignment.add_parser(
+        "release",
+        help="write the course content with the keys of the policy's assignments removed",
+        description="Copy the course content to OUT, removing from every exercise an assignment of POLICY covers "
+        "its key and everything that reveals it (feedback per option, reasons, explanation, mistakes, solution). "
+        "Point the learners' kernels at it with KENALI_CONTENT=OUT; the class server checks those exercises.",
+    )
+    p.add_argument("policy", type=Path, help="the instructor's policy file (YAML)")
+    p.add_argument("--out", type=Path, required=True, help="the folder to write (new, empty or an earlier release)")
+    p.set_defaults(func=cmd_assignment_release)
 
     try:
         from .grading import cli as grading_cli

@@ -14,7 +14,11 @@ import math
 from typing import Any, TypedDict
 
 RECORD_VERSION = 2
-STATUSES = frozenset({"correct", "partial", "wrong", "unanswered", "invalid", "saved"})  # saved: refleksi
+#: saved: an ungraded refleksi text; pending: an answer to a keyless (assessment) exercise recorded while the
+#: class server was unreachable, not judged yet (the server's verdict arrives later as a newer record)
+STATUSES = frozenset({"correct", "partial", "wrong", "unanswered", "invalid", "saved", "pending"})
+#: statuses that are no judged attempt: nothing was scored
+NOT_JUDGED = frozenset({"unanswered", "invalid", "saved", "pending"})
 MAX_ANSWER_BYTES = 64 * 1024  # an answer larger than this (serialized) is refused, not written
 MAX_RECORD_BYTES = 256 * 1024  # a record file larger than this is damaged and is not read at all
 MAX_SEQ = 10**12 - 1  # sequence numbers are written with 12 digits
@@ -51,6 +55,7 @@ class AnswerRecord(TypedDict):
     ts: float  # wall-clock seconds: informational only, never used to order records
     time: str
     mode: str
+    server: dict[str, Any] | None  # the class server's verdict details when it judged this answer (else None)
     _file: str  # the record's file name
 
 
@@ -128,6 +133,7 @@ def validate(raw: Any, file: str = "") -> AnswerRecord:
         "ts": float(_field(raw, "ts", _is_number, 0.0)),
         "time": _field(raw, "time", _text(64), ""),
         "mode": _field(raw, "mode", _text(20), "belajar"),
+        "server": _field(raw, "server", lambda v: v is None or (isinstance(v, dict) and _plain(v)), None),
         "_file": file,
     }
 

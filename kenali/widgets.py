@@ -5,6 +5,11 @@ and records it), and writes feedback into ``HTML`` widget values (never into an 
 widget, so that notebooks run without a browser give stable output). A view's ``text/plain``
 representation is a one-line status ("Latihan 1.3 · benar · 2/2 poin"), which is what nbval
 compares and what a notebook shows before its widgets are rendered.
+
+What a view shows of a result is the session's :class:`~kenali.session.Shown`: with an instructor's
+policy, per-actor marks, the explanation and numeric distances appear only when the policy discloses
+them, attempts read "Percobaan 1 dari 2", and the check button is disabled, with a line saying why,
+when no attempt is left or the deadline passed. Without a policy nothing of this changes the view.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from .present import numbers
 from .present.css import STYLE
 from .present.static import exercise_static_html, static_html
 from .present.text import esc, filler, md_inline
-from .session import Session
+from .session import Session, Shown
 
 __all__ = ["STYLE", "CodeResultView", "ExerciseView", "FormBox", "PlainHTML", "esc", "md_inline", "message_view"]
 
@@ -271,17 +276,27 @@ class _Panel(w.VBox):
             self.hint_button.disabled = True
             self.hint_button.description = t("button.no_more_hints")
 
-    def show_result(self, result: Result, restored_at: Any = None) -> None:
-        """Show a result's feedback; ``restored_at`` (a stored UTC time) marks an answer loaded back."""
+    def show_result(self, result: Result, restored_at: Any = None, shown: Shown | None = None) -> None:
+        """Show a result's feedback; ``restored_at`` (a stored UTC time) marks an answer loaded back;
+        ``shown`` is what the policy lets the learner see of it (default: everything, as in practice)."""
+        if shown is None:
+            shown = Shown(result, self.ex.explanation if result.attempted else None, self.attempts)
+        result = shown.result
         self.result = result
         body = fb.feedback_html(result, self.render)
         if restored_at is not None:
             body = f"<i>{esc(fb.restored_line(restored_at))}</i>" + body
-        if self.attempts:
+        if shown.allowed is not None and self.attempts:
+            line = fb.attempts_of_line(self.attempts, shown.allowed, shown.left, result, self.ex)
+            body += f"<small>{esc(line)}</small>"
+        elif self.attempts:
             body += f"<small>{esc(fb.attempts_line(self.attempts, result, self.ex))}</small>"
+        body += "".join(f"<div><small>{esc(note)}</small></div>" for note in shown.notes)
+        if shown.closed:
+            body += f'<div class="kenali-warn kenali-closed">{esc(shown.closed)}</div>'
         self.feedback.value = body
-        if result.attempted:
-            self.explanation.value = fb.explanation_html(self.ex, self.render)
+        if shown.explanation:  # once shown, an explanation stays
+            self.explanation.value = fb.explanation_html(self.ex, self.render, shown.explanation)
         self.warning.value = warnings_html(self.session.take_warnings())
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
@@ -333,23 +348,36 @@ class ExerciseView(_Panel):
                 self.hints_shown -= 1
                 self.show_hint()
             self.input.set(previous.get("answer"))
-            self._mark(self._restore(previous), previous.get("time") or previous.get("ts") or "")
+            result = session.restore_result(ex, previous)
+            self._mark(result, previous.get("time") or previous.get("ts") or "", session.shown(ex, result, previous))
         elif answer is not None:
             self.input.set(answer)
             self.check()
         else:
+            closed = session.closed_reason(ex)
+            if closed:
+                self._close(closed)
             self.warning.value = warnings_html(session.take_warnings())
         self.input.observe(self._changed)
 
     def _restore(self, record: dict[str, Any]) -> Result:
-        from .session import check_answer
+        return self.session.restore_result(self.ex, record)
 
-        return check_answer(self.ex, record.get("answer"))
+    def _close(self, reason: str | None) -> None:
+        """Disable checking (no attempt left, the deadline passed) with a line saying why, or enable it."""
+        self.check_button.disabled = reason is not None
+        if reason and reason not in self.feedback.value:
+            self.feedback.value += f'<div class="kenali-warn kenali-closed">{esc(reason)}</div>'
 
-    def _mark(self, result: Result, restored_at: Any = None) -> None:
+    def _mark(self, result: Result, restored_at: Any = None, shown: Shown | None = None) -> None:
+        if shown is not None and shown.attempt:
+            self.attempts = shown.attempt
+        parts = (shown.result if shown is not None else result).parts
         if isinstance(self.input, _Assignment):
-            self.input.show_parts(dict(result.parts))
-        self.show_result(result, restored_at)
+            self.input.show_parts(dict(parts))
+        self.show_result(result, restored_at, shown)
+        if shown is not None:
+            self.check_button.disabled = shown.closed is not None
 
     def _changed(self) -> None:
         if isinstance(self.input, _Assignment):
@@ -358,10 +386,16 @@ class ExerciseView(_Panel):
     def check(self, _: Any = None) -> Result:
         """Check the current answer (the button's callback); returns the result."""
         started = time.perf_counter()
+        closed = self.session.closed_reason(self.ex)
+        if closed is not None:
+            self._close(closed)
+            self.warning.value = warnings_html(self.session.take_warnings())
+            return self.result or Result("unanswered", 0.0, (closed,))
         result, record = self.session.submit(self.ex, self.input.get(), self.hints_shown)
         if result.status != "unanswered":
             self.attempts = int(record["attempt"])  # the same answer checked again is not a new attempt
-        self._mark(result)
+        self._mark(result, shown=self.session.shown(self.ex, result, record if result.status != "unanswered"
+                                                    else None))
         self.refresh_saved_form()
         self.last_check_ms = (time.perf_counter() - started) * 1000
         return result
@@ -370,11 +404,15 @@ class ExerciseView(_Panel):
 class CodeResultView(_Panel):
     """What ``cek()`` shows for a code exercise: feedback, hint ladder, explanation."""
 
-    def __init__(self, ex: Exercise, session: Session, result: Result, attempt: int):
+    def __init__(self, ex: Exercise, session: Session, result: Result, attempt: int,
+                 record: dict[str, Any] | None = None):
         header = _html(fb.title_html(ex, filler(ex, session.learner_id)))
         super().__init__(ex, session, [header])
         self.attempts = attempt if result.status != "unanswered" else 0
-        self.show_result(result)
+        shown = session.shown(ex, result, record) if record is not None and result.status != "unanswered" else None
+        if shown is not None and shown.attempt:
+            self.attempts = shown.attempt
+        self.show_result(result, shown=shown)
 
 
 class PlainHTML(w.HTML):

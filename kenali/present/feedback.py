@@ -124,6 +124,8 @@ def status_line(ex: Exercise, status: str | None, earned: float | None = None) -
     if ex.is_reflection:
         word = t("reflection.status_saved" if status == "saved" else "reflection.status_not_saved")
         return t("status_line", kind=ex.kind_label, id=ex.id, status=word)
+    if status == "pending":  # recorded, waiting for the class server's verdict
+        return t("status_line", kind=ex.kind_label, id=ex.id, status=t("kelas_klien.status_pending"))
     if status is None or status in {"unanswered", "invalid"} or earned is None:
         return t("status_line", kind=ex.kind_label, id=ex.id, status=t(f"status.{status or 'unanswered'}"))
     return t(
@@ -151,9 +153,8 @@ def messages_html(messages: Sequence[str], fill: Fill = _same) -> list[str]:
 
 def feedback_html(result: Result, fill: Fill = _same) -> str:
     """The feedback of a result: a coloured first line, the rest as a list."""
-    css = {"correct": "kenali-fb-correct", "saved": "kenali-fb-correct", "partial": "kenali-fb-partial"}.get(
-        result.status, "kenali-fb-wrong"
-    )
+    css = {"correct": "kenali-fb-correct", "saved": "kenali-fb-correct", "partial": "kenali-fb-partial",
+           "pending": "kenali-fb-partial"}.get(result.status, "kenali-fb-wrong")
     head, *rest = messages_html(result.messages, fill) or [""]
     items = "".join(f"<li>{m}</li>" for m in rest)
     return f'<div class="{css}"><b>{head}</b>{f"<ul>{items}</ul>" if items else ""}</div>'
@@ -162,8 +163,18 @@ def feedback_html(result: Result, fill: Fill = _same) -> str:
 def attempts_line(attempt: int, result: Result, ex: Exercise) -> str:
     """"Percobaan ke-2 · 1,5/3 poin" (no points for an answer that was not scored)."""
     line = t("attempts", n=numbers.integer(attempt))
-    if result.scored and not ex.is_reflection:
+    if result.scored and not ex.is_reflection and result.status != "pending":
         line += " · " + points(result.score * ex.points, ex.points)
+    return line
+
+
+def attempts_of_line(attempt: int, allowed: int, left: int | None, result: Result, ex: Exercise) -> str:
+    """"Percobaan 1 dari 2 · 0/1 poin · sisa 1 percobaan" under a policy that limits attempts."""
+    line = t("kelas_klien.attempts_of", n=numbers.integer(attempt), total=numbers.integer(allowed))
+    if result.scored and not ex.is_reflection and result.status != "pending":
+        line += " · " + points(result.score * ex.points, ex.points)
+    if left:
+        line += " · " + t("kelas_klien.attempts_left", n=numbers.integer(left))
     return line
 
 
@@ -193,9 +204,10 @@ def hints_plain(ex: Exercise, shown: int, fill: Fill = _same) -> str:
     return "\n".join(f"{label}: {text}" for label, text in hint_items(ex, shown, fill))
 
 
-def explanation_html(ex: Exercise, fill: Fill = _same) -> str:
-    """The explanation, folded under its summary."""
-    return f"<details><summary>{esc(t('label_explanation'))}</summary>{md(fill(ex.explanation))}</details>"
+def explanation_html(ex: Exercise, fill: Fill = _same, text: str | None = None) -> str:
+    """The explanation (``text``, default the exercise's: the class server sends a keyless one's), folded."""
+    body = ex.explanation if text is None else text
+    return f"<details><summary>{esc(t('label_explanation'))}</summary>{md(fill(body))}</details>"
 
 
 def solution_html(ex: Exercise, fill: Fill = _same) -> str:
