@@ -20,7 +20,7 @@ from typing import Any
 from ..bank import Bank, Course, load_course
 from ..keys import expected_for
 from ..paths import course_root, data_dir
-from . import extract, load, report, score
+from . import extract, load, report, score, similarity
 from .cache import Cache, bank_hashes, fingerprint
 from .discover import Entry, discover
 from .moodle import RosterError, RosterRow, read_roster
@@ -73,6 +73,15 @@ def report_inputs(course: Course, banks: list[Bank], weights: dict[str, float] |
     except (WeightsError, RosterError) as exc:
         raise GradingError(str(exc)) from None
     return table, participants
+
+
+def look_at(rows: list[dict[str, Any]], banks: list[Bank]) -> tuple[list[similarity.Flag], str]:
+    """Copied work to look at (read from the rows, never changing them); if it fails, the summary says so."""
+    try:
+        flags = similarity.find(rows, banks, root=course_root())
+        return flags, similarity.summary_section(flags)
+    except Exception as exc:  # the grades are written whatever happens here
+        return [], f"<h2>To look at: possibly copied work</h2><p>Not computed ({type(exc).__name__}).</p>"
 
 
 def compute_keys(banks: list[Bank]) -> None:
@@ -221,7 +230,10 @@ def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, wor
         if pool is not None:
             pool.close()
     rows = report.merge(results)
-    files = report.write_all(out_dir, rows, course, banks, table=table, roster=participants)
+    flags, section = look_at(rows, banks)
+    files = report.write_all(out_dir, rows, course, banks, table=table, roster=participants, extra=[section])
+    similarity.write_csv(out_dir / "similarity.csv", flags)
+    files.append(out_dir / "similarity.csv")
     if use_cache:
         cache.prune()
     return Outcome(rows, len(entries), counts["graded"], counts["cached"], time.monotonic() - started, out_dir,
