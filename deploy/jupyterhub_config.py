@@ -109,7 +109,7 @@ if STANDALONE:
 # kenali is installed in the hub's environment too: the hub runs the class server with its own Python
 try:
     from kenali.classroom.hublink import pull_path
-    from kenali.launch import APP_SETTINGS, HIDDEN
+    from kenali.launch import APP_SETTINGS, HIDDEN, running_as_root
 except ImportError as exc:
     _fail(f"kenali is not installed in the hub's Python ({sys.executable}): {exc}")
 c.Spawner.args = [
@@ -118,6 +118,8 @@ c.Spawner.args = [
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     f"--LabApp.app_settings_dir={APP_SETTINGS}",
 ]
+if STANDALONE and running_as_root():  # a container or CI runs the hub, and so the learners' servers, as root
+    c.Spawner.args.append("--allow-root")
 c.Spawner.environment = {
     **dict(c.Spawner.environment or {}),
     # kernels talk to the class server directly (no proxy hop); the hub's token authenticates them

@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +30,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.hub)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Any, Any]:
+    report = yield
+    module = item.parent
+    if report.failed and getattr(item.module, "STORY", False) and not hasattr(module, "_hub_failed_step"):
+        module._hub_failed_step = item.name  # type: ignore[union-attr]
+    return report
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    failed = getattr(item.parent, "_hub_failed_step", None)
+    if failed is not None:
+        pytest.skip(f"an earlier step of this story failed ({failed})")
 
 
 def require_hub() -> None:

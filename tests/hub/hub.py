@@ -128,7 +128,8 @@ class Hub:
         session.get(f"{self.url}/hub/login", timeout=30).raise_for_status()
         response = session.post(
             f"{self.url}/hub/login",
-            data={"username": user, "password": password or self.password, "_xsrf": session.cookies.get("_xsrf", path="/hub/")},
+            data={"username": user, "password": password or self.password,
+                  "_xsrf": session.cookies.get("_xsrf", path="/hub/")},
             allow_redirects=False, timeout=30,
         )
         if response.status_code != 302:

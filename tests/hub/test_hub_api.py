@@ -66,7 +66,6 @@ def test_the_hub_knows_the_service_and_the_facilitator_group(hub: Hub) -> None:
 
 def test_the_learners_page_is_jupyterlab_with_the_course_settings(hub: Hub) -> None:
     """A learner's server is JupyterLab with kenali's server extension on and the class server's address."""
-    hub.api("POST", f"users/{LEARNER}")
     server = hub.start_server(LEARNER)
     assert server["url"] == f"/user/{LEARNER}/"
     env = _server_environment(hub, LEARNER)
@@ -91,6 +90,7 @@ def _server_environment(hub: Hub, user: str) -> dict[str, str]:
 
 
 def test_the_server_token_may_call_the_class_server(hub: Hub) -> None:
+    hub.start_server(LEARNER)
     token = hub.server_token(LEARNER)
     exercise, key, _ = _graded_single_choice()
     response = _service(hub, "POST", "api/check", token, {"exercise": exercise, "answer": key, "seq": 1})
@@ -111,6 +111,7 @@ def test_a_token_without_the_service_scope_is_refused(hub: Hub) -> None:
 
 
 def test_the_server_token_reaches_nothing_of_another_learner(hub: Hub) -> None:
+    hub.start_server(LEARNER)
     token = hub.server_token(LEARNER)
     exercise, key, _ = _graded_single_choice()
     # a body naming someone else changes nothing: the server's identity is the token's user
@@ -135,10 +136,13 @@ def test_a_facilitator_reads_the_live_figures(hub: Hub) -> None:
     """The facilitator logs in to the hub and reaches the live data through the hub's OAuth; a learner does
     not (refused even when logged in)."""
     session = hub.login(FACILITATOR)
+    page = session.get(hub.service_public, timeout=60)  # the hub's OAuth: redirects, then the service's cookie
+    assert page.status_code == 200, page.text[:300]
     live = session.get(f"{hub.service_public}api/live", timeout=60)
     assert live.status_code == 200, live.text[:300]
     assert LEARNER in json.dumps(live.json())
     learner = hub.login(OTHER)
+    assert learner.get(hub.service_public, timeout=60).status_code == 403
     assert learner.get(f"{hub.service_public}api/live", timeout=60).status_code == 403
 
 
