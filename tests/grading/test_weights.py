@@ -1,0 +1,103 @@
+"""Lesson weights: by the course's own time estimates (lesson + exercise notebook minutes) unless the
+instructor sets them; the weighted grade is a percentage."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kenali.grading.pipeline import GradingError
+from kenali.grading.weights import WeightsError, lesson_percents, lesson_weights, weighted_percent
+
+
+def _banks(kit, lessons=None):
+    return [b for b in kit.course.banks if b.graded and (lessons is None or b.lesson in lessons)]
+
+
+def _lesson_minutes(kit, bank):
+    nb = json.loads((kit.root / "notebooks" / f"{bank.notebook}.ipynb").read_text(encoding="utf-8"))
+    return nb["metadata"]["kenali"]["minutes"]
+
+
+def test_time_weights_follow_lesson_and_exercise_minutes(kit):
+    banks = _banks(kit)
+    table = lesson_weights(banks, root=kit.root)
+    assert sum(w.weight for w in table) == pytest.approx(100.0)
+    minutes = {b.lesson: _lesson_minutes(kit, b) + b.minutes for b in banks}
+    total = sum(minutes.values())
+    assert {w.lesson: round(w.weight, 6) for w in table} == {k: round(100 * m / total, 6) for k, m in minutes.items()}
+    by = {w.lesson: w for w in table}
+    assert by["05"].minutes == minutes["05"] and by["05"].source == "minutes"
+    # the data lab takes the most time: it weighs most, whatever its points
+    assert max(table, key=lambda w: w.weight).lesson == "05"
+    assert by["05"].weight > by["04"].weight > 0 and by["05"].points < by["04"].points
+
+
+def test_no_code_track_is_reported_not_weighted_apart(kit):
+    by = {w.lesson: w for w in lesson_weights(_banks(kit), root=kit.root)}
+    assert by["05"].no_code_track == "05b_lab_tanpa_kode"
+    assert by["05"].points_without_code == sum(ex.points for ex in kit.bank.graded if not ex.is_code) < by["05"].points
+    assert all(w.no_code_track is None and w.points_without_code == w.points for k, w in by.items() if k != "05")
+
+
+def test_without_lesson_notebooks_only_exercise_minutes_count(kit, tmp_path):
+    banks = _banks(kit, ["01", "02"])
+    table = lesson_weights(banks, root=tmp_path)
+    assert [w.lesson_minutes for w in table] == [0, 0]
+    assert table[0].weight == pytest.approx(100 * banks[0].minutes / (banks[0].minutes + banks[1].minutes))
+
+
+def test_instructor_weights_override(kit):
+    banks = _banks(kit, ["01", "02", "05"])
+    table = lesson_weights(banks, {"1": 1, "02_customer_konsumen": 1, "05": 2, "06": 7}, root=kit.root,
+                           course=list(kit.course.banks))  # 06 is not graded in this run: its weight is ignored
+    assert [(w.lesson, w.weight, w.source) for w in table] == [("01", 25.0, "instructor"), ("02", 25.0, "instructor"),
+                                                               ("05", 50.0, "instructor")]
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ({"01": 1}, "no weight for lesson 02"),
+    ({"01": 1, "02": -1}, "must be a number of 0 or more"),
+    ({"01": 1, "02": True}, "must be a number of 0 or more"),
+    ({"01": 1, "02": "banyak"}, "must be a number of 0 or more"),
+    ({"01": 0, "02": 0}, "add up to 0"),
+    ({"01": 1, "02": 1, "07": 1}, "'07' is not a lesson of the course"),
+    ({"01": 1, "1": 2, "02": 1}, "two weights"),
+])
+def test_bad_instructor_weights_are_clear_errors(kit, given, message):
+    with pytest.raises(WeightsError) as err:
+        lesson_weights(_banks(kit, ["01", "02"]), given, root=kit.root, where="kelas.yaml",
+                       course=list(kit.course.banks))
+    assert message in str(err.value) and "kelas.yaml" in str(err.value)
+
+
+def test_a_missing_weight_stops_grading_before_it_starts(kit, tmp_path):
+    (tmp_path / "subs").mkdir()
+    with pytest.raises(GradingError, match="no weight for lesson 06"):
+        kit.grade(tmp_path / "subs", tmp_path / "out", only=["01", "06"], weights={"01": 3})
+    assert not (tmp_path / "out").exists()
+
+
+def test_weighted_percent(kit):
+    banks = _banks(kit, ["01", "06"])
+    table = lesson_weights(banks, {"01": 3, "06": 1}, root=kit.root)
+    half_of_01 = {ex.id: {"earned": ex.points / 2} for ex in banks[0].graded}
+    all_of_06 = {ex.id: {"earned": ex.points} for ex in banks[1].graded}
+    percents = lesson_percents({"exercises": {**half_of_01, **all_of_06}}, banks)
+    assert percents == {"01": 50.0, "06": 100.0}
+    assert weighted_percent(percents, table) == pytest.approx(0.75 * 50 + 0.25 * 100)
+    assert weighted_percent(lesson_percents({"exercises": {}}, banks), table) == 0.0
+
+
+def test_weights_reach_the_reports(kit, tmp_path):
+    subs = tmp_path / "subs"
+    ex = kit.course.bank("01").graded[0]
+    kit.write_zip(subs / "ani-kenali.zip", kit.handin(tmp_path, "ani", "Ani", nb=None,
+                                                      records=[kit.record(ex.id, ex.correct_answer(), "ani")]))
+    kit.grade(subs, tmp_path / "out", only=["01", "06"], weights={"01": 1, "06": 3})
+    summary = (tmp_path / "out" / "summary.html").read_text(encoding="utf-8")
+    assert "<h2>Lesson weights</h2>" in summary and "set in the policy file" in summary
+    assert "<td>25.0%</td>" in summary and "<td>75.0%</td>" in summary
+    page = (tmp_path / "out" / "feedback" / "ani.html").read_text(encoding="utf-8")
+    assert "Nilai akhir berbobot: 3,1 dari 100." in page and "bobot 75% dari nilai akhir" in page
