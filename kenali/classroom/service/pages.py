@@ -15,7 +15,7 @@ from typing import Any
 from tornado import web
 
 from ...i18n import t
-from ...present.text import filler, plain
+from ...present.text import filler, md, plain
 from .auth import FACILITATOR_GROUP, AuthError, Identity
 from .state import State
 
@@ -105,6 +105,8 @@ class ProjectorPage(PageHandler):
             self.message_page(404, t("kelas.title"), t("kelas.not_found", id=exercise_id))
         fill = filler(ex, None)  # the neutral variant: the names nobody in particular drew
         heading = f"{t('kelas.projector_title', id=ex.id)} · {plain(fill(ex.title))}"
+        scenario = md(fill(ex.scenario)) if ex.scenario else ""  # the bank's Markdown; raw HTML in it is escaped
         self.render("projector.html", title=heading, heading=heading, question=plain(fill(ex.question)),
+                    scenario=scenario,
                     prefix=self.settings["kenali_prefix"], body_class="projector-page",
                     config=self.config(view="projector", exercise=ex.id, type=ex.type))

@@ -14,6 +14,7 @@
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
       if (k === "class") node.className = attrs[k];
+      else if (k === "width") node.style.width = attrs[k];  // CSSOM: allowed where style="" is not (CSP)
       else node.setAttribute(k, attrs[k]);
     });
     for (var i = 2; i < arguments.length; i++) {
@@ -33,7 +34,7 @@
   }
   function bar(share, cls) {
     var w = share === null || share === undefined ? 0 : Math.round(share * 100);
-    return el("span", {"class": "bar " + (cls || "")}, el("span", {"class": "fill", style: "width:" + w + "%"}),
+    return el("span", {"class": "bar " + (cls || "")}, el("span", {"class": "fill", width: w + "%"}),
               el("span", {"class": "label"}, pct(share)));
   }
   function fill(tbody, rows) { tbody.replaceChildren.apply(tbody, rows); }
@@ -114,7 +115,7 @@
     list.replaceChildren.apply(list, data.answers.map(function (a) {
       return el("li", {"class": a.correct ? "key" : ""},
         el("span", {"class": "answer"}, a.answer, a.correct ? el("span", {"class": "key-mark"}, " ✓ " + T.key_mark) : null),
-        el("span", {"class": "hbar"}, el("span", {"class": "fill", style: "width:" + Math.round(100 * a.learners / max) + "%"})),
+        el("span", {"class": "hbar"}, el("span", {"class": "fill", width: Math.round(100 * a.learners / max) + "%"})),
         el("span", {"class": "count"}, a.learners + " (" + pct(a.share) + ")"));
     }));
     var people = document.getElementById("participants");

@@ -1,0 +1,149 @@
+"""The facilitator's pages in Chromium: the live view updates without a reload when a learner answers, an
+answer written as HTML shows as text, the projector shows one exercise without names. With
+``KENALI_UPDATE_SCREENSHOTS=1`` the screenshots at 1366×768 go to ``docs/screenshots/kelas_live.png`` and
+``kelas_proyektor.png``."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kenali.classroom.service import state as state_mod
+from kenali.classroom.service.core import Answer
+
+from .test_service import ANI, SARI, ClassServer
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "docs" / "screenshots"
+ARTIFACTS = REPO / "tests" / "e2e" / "artifacts"
+VIEWPORT = {"width": 1366, "height": 768}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+EVIL = "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>"
+
+
+def _chromium() -> str | None:
+    candidates = [os.environ.get("KENALI_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")]
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "Playwright for Python is not installed (pip install playwright)"
+    else:
+        reason = None if _chromium() else "Chromium is not installed (apt-get install -y chromium)"
+    if reason:
+        if os.environ.get("KENALI_E2E_REQUIRED") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS, timeout=60_000)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ClassServer]:
+    monkeypatch.setattr(state_mod, "LIVE_MAX_AGE", 0.0)
+    srv = ClassServer(tmp_path, f"sqlite:///{tmp_path / 'kelas.db'}")
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def seed(srv: ClassServer) -> None:
+    """A class half an hour in: eight learners on lesson 01 (through the server's own rules)."""
+    start = datetime.now(UTC) - timedelta(minutes=25)
+    plan = {
+        "citra": [("1.12", "b"), ("1.7", ["a", "b", "e"]), ("1.10", "UAT")],
+        "dimas": [("1.12", "a"), ("1.12", "c"), ("1.12", "b"), ("1.7", ["a", "c"])],
+        "eka": [("1.12", "b"), ("1.7", ["a", "b"]), ("1.7", ["a", "b", "c"])],
+        "fajar": [("1.12", "c"), ("1.12", "c"), ("1.12", "a")],
+        "gita": [("1.12", "b"), ("1.7", ["a", "b", "e"]), ("1.10", "uji beta")],
+        "hadi": [("1.12", "a"), ("1.12", "b"), ("1.7", ["b", "e"])],
+        "intan": [("1.12", "b"), ("1.7", ["a", "e"]), ("1.10", "uji beta")],
+    }
+    for i, (user, answers) in enumerate(plan.items()):
+        for j, (exercise, answer) in enumerate(answers):
+            when = start + timedelta(minutes=2 * i + 3 * j)
+            srv.state.room.judge(user, Answer(exercise, answer, seq=j + 1, source="sync"), when)
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.mouse.move(0, 0)
+    page.screenshot(path=path, animations="disabled", caret="hide")
+    if os.environ.get("KENALI_UPDATE_SCREENSHOTS") == "1":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        (SHOTS / path.name).write_bytes(path.read_bytes())
+
+
+def test_live_view_updates_without_reload_and_shows_html_as_text(browser: Any, server: ClassServer):
+    from playwright.sync_api import expect
+
+    seed(server)
+    context = browser.new_context(viewport=VIEWPORT, extra_http_headers={"Authorization": f"token {SARI}"},
+                                  locale="id-ID", timezone_id="Asia/Jakarta")
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server.base)
+    expect(page.locator('#exercises tr[data-exercise="1.12"]')).to_be_visible()
+    page.evaluate("window.__same_page = true")
+    assert page.locator('#exercises tr[data-exercise="1.13"]').count() == 0
+
+    # a learner answers: the page shows it on its next poll, without a reload
+    server.check("1.13", "70", seq=1, token=ANI)
+    row = page.locator('#exercises tr[data-exercise="1.13"]')
+    expect(row).to_be_visible(timeout=10_000)
+    expect(row.locator("td").nth(1)).to_have_text("1")
+    expect(page.locator('#learners tr[data-user="ani"]')).to_contain_text("1.13")
+    assert page.evaluate("window.__same_page === true")
+
+    # an answer written as HTML is shown as the text it is
+    server.check("1.10", EVIL, seq=1, token=ANI)
+    wrong = page.locator('.wrong-ex[data-exercise="1.10"]')
+    expect(wrong).to_contain_text("<script>document.title='pwned'</script>", timeout=10_000)
+    assert wrong.locator("img, script").count() == 0
+    assert page.title() != "pwned" and dialogs == []
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "kelas_live")
+
+    # the projector view of one exercise: the question, the distribution, no names
+    page.goto(server.base + "projector/1.12")
+    expect(page.locator("#share")).to_contain_text("%")
+    answers = page.locator("#answers li")
+    expect(answers.first).to_be_visible()
+    assert answers.count() == 4  # every option of the question, chosen or not
+    expect(page.locator("#answers li.key .key-mark")).to_be_hidden()
+    page.get_by_role("button", name="Tampilkan kunci").click()
+    expect(page.locator("#answers li.key .key-mark")).to_be_visible()
+    text = page.locator("body").inner_text()
+    for user in ("citra", "dimas", "eka", "fajar", "gita", "hadi", "intan", "ani"):
+        assert not re.search(rf"\b{user}\b", text, re.IGNORECASE), user
+    assert "Peserta 1" in text
+    shot(page, "kelas_proyektor")
+    context.close()
+
+
+def test_a_learner_gets_the_refusal_page_in_chromium(browser: Any, server: ClassServer):
+    context = browser.new_context(viewport=VIEWPORT, extra_http_headers={"Authorization": f"token {ANI}"})
+    page = context.new_page()
+    response = page.goto(server.base)
+    assert response is not None and response.status == 403
+    assert "Halaman ini untuk fasilitator" in page.locator("h1").inner_text()
+    context.close()
