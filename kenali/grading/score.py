@@ -276,6 +276,10 @@ def score(sub: Submission, plan: Plan, run: RunResult | None, banks: list[Bank],
                 entry = _entry(ex, Result("unanswered", 0.0, (t("grading.answer.no_record"),)), answer=None,
                                source=None, learner_id=sub.learner_id)
             results[ex.id] = entry
+    for ex_id, steps in getattr(plan, "history", {}).items():  # for similarity.py: each record's time and answer
+        if ex_id in results and results[ex_id].get("source") == "record" and ex_id in exercises:
+            results[ex_id]["trail"] = [[h["at"].isoformat() if h.get("at") is not None else None,
+                                        answer_key(exercises[ex_id], h.get("answer"))] for h in steps[:200]]
     seen: set[str] = set()
     unique = []
     for n in notes:

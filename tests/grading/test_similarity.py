@@ -140,3 +140,27 @@ def test_answer_pairs_need_both_same_answers_and_same_moments(kit):
     flags = similarity.answer_flags(rows, exercises)
     assert [(f.learners, f.score) for f in flags] == [(("a", "b"), 100)]
     assert similarity.answer_flags([_row("a", base), _row("b", dict(list(near.items())[:4]))], exercises) == []
+
+
+def test_every_record_counts_when_the_row_holds_them(kit):
+    """Two learners who answered together and re-checked later apart: the records made together show it."""
+    exercises = list(kit.bank.graded)
+    ids = kit.widget_ids
+
+    def row(learner, latest_offset, early_offset):
+        return {"learner_id": learner, "fatal": False, "exercises": {
+            e: {"answer_key": f"k{n}", "status": "correct", "source": "record",
+                "time": f"2025-06-15T12:{n:02d}:{latest_offset:02d}+00:00",
+                "trail": [[f"2025-06-15T10:{n:02d}:{early_offset:02d}+00:00", "wrong"],
+                          [f"2025-06-15T11:{n:02d}:{early_offset:02d}+00:00", f"k{n}"],
+                          [f"2025-06-15T12:{n:02d}:{latest_offset:02d}+00:00", f"k{n}"]]}
+            for n, e in enumerate(ids)}}
+
+    flags = similarity.answer_flags([row("a", 0, 5), row("b", 40, 7)], exercises)
+    assert [(f.learners, f.score) for f in flags] == [(("a", "b"), 100)]
+    assert "2 s apart" in flags[0].evidence
+    # the latest records alone (no trail) are 40 s apart: nothing to look at
+    for r in (rows := [row("a", 0, 5), row("b", 40, 7)]):
+        for res in r["exercises"].values():
+            del res["trail"]
+    assert similarity.answer_flags(rows, exercises) == []
