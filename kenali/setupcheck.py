@@ -47,9 +47,11 @@ OPTIONAL = frozenset({"voila"})
 DATA_FILES = ("aktivitas", "akun", "pengguna", "pesanan", "tiket_internal")
 DISK_FAIL_MB = 100
 DISK_WARN_MB = 500
-#: Windows' classic path limit, and the longest path below the course folder a learner's files reach (measured).
+#: Windows' classic path limit, and the longest path the install writes below the course folder: measured 172
+#: characters for a JupyterLab file in ``.venv/lib/python3.11/site-packages`` (``.venv\Lib\site-packages`` on
+#: Windows is 11 shorter), so a course folder longer than about 100 characters needs long paths enabled.
 WINDOWS_MAX_PATH = 260
-COURSE_DEPTH = 110
+COURSE_DEPTH = 161
 HEALTH_TIMEOUT = 3.0
 _REQ = re.compile(r"^\s*([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(?:>=\s*([0-9][0-9A-Za-z.]*))?\s*(?:;(.*))?$")
 
