@@ -100,10 +100,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return _err("--workers must be at least 1")
     limits = Limits(timeout=args.timeout, cell_timeout=min(args.cell_timeout, args.timeout), memory_mb=args.memory_mb,
                     disk_mb=args.disk_mb, processes=args.processes)
+    policy_options, policy_line = _policy(args.policy)
+    if policy_line is None:
+        return 2
     bar = None if args.quiet else ProgressBar(sys.stderr)
     try:
         outcome = grade(submissions, out, workers=args.workers, limits=limits, only=args.only,
-                        use_cache=not args.no_cache, progress=bar, roster=args.roster)
+                        use_cache=not args.no_cache, progress=bar, roster=args.roster,
+                        **policy_options)
     except GradingError as exc:
         return _err(str(exc))
     except BankError as exc:
@@ -111,7 +115,25 @@ def cmd_grade(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _err(f"{exc.filename or out}: {exc.strerror or exc}")
     _report(outcome, sys.stdout)
+    print(f"{out / 'attempts.csv'}: first-attempt and credited points, attempts and hints per learner and "
+          f"exercise. {policy_line}", file=sys.stdout)
     return 0
+
+
+def _policy(path: Path | None) -> tuple[dict[str, Any], str | None]:
+    """``grade()``'s policy options and the report's policy line; ``(…, None)`` after printing a bad file's error."""
+    if path is None:
+        return {}, "No --policy: practice rules (the latest answer counts, unlimited attempts)."
+    from ..classroom.policy import PolicyError, load_policy
+
+    try:
+        policy = load_policy(path)
+    except PolicyError as exc:
+        _err(str(exc))
+        return {}, None
+    line = (f"Policy {path.name} (digest {policy.digest()}, {len(policy.assignments)} assignment(s)): record times "
+            "are self-reported by the learners' machines; a code exercise counts as one attempt.")
+    return {"policy": policy, "weights": policy.weights}, line
 
 
 def describe_layers(layers: dict[str, Any]) -> str:
@@ -191,6 +213,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--roster", type=Path, metavar="CSV",
                    help="the Moodle course's participants (a CSV with Username, Email address and/or ID number): "
                         "moodle.csv then identifies learners as Moodle does; see docs/grading.md")
+    p.add_argument("--policy", type=Path, metavar="YAML",
+                   help="the assessment policy: attempts allowed, credit (first/best/last/decay), deadlines and lesson "
+                        "weights per assignment (see docs/grading.md); default: practice, the latest answer counts")
     p.add_argument("--no-cache", action="store_true", help="re-grade every entry, even unchanged ones")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_grade)

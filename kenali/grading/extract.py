@@ -1,8 +1,10 @@
 """Step 3: find the answers in a parsed submission.
 
-* Widget answers cannot be re-executed: each is the latest answer record of its exercise in the
-  hand-in. Only the *answer* is taken; the status and score the learner's kernel wrote are ignored
-  (the grader checks the answer again).
+* Widget answers cannot be re-executed: every answer record of an exercise is taken, in the order
+  the records were made (:func:`kenali.store.sort_records`), as that exercise's attempts
+  (``Plan.history``); the latest is its answer. Only the *answers* (and the hints and time the
+  record states) are taken; the status, score and attempt number the learner's kernel wrote are
+  ignored (the grader checks every answer again and counts the attempts itself).
 * Code answers are re-executed later (:mod:`.sandbox`). Here each exercise is given its answer
   cell: the cell that calls ``cek("5.1", ...)`` or carries the generated cell id ``ex-5-1``, else
   the cell that assigns ``jawaban_5_1``. The Python AST (never execution) tells which names a cell
@@ -17,6 +19,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
@@ -142,6 +145,8 @@ class Plan:
     """Everything needed to score a submission."""
 
     widget: dict[str, dict[str, Any]] = field(default_factory=dict)  # exercise id -> {"answer", "attempts", "time"}
+    # exercise id -> every record in order: {"answer", "hints", "at" (datetime | None, self-reported), "seq"}
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     jobs: list[CodeJob] = field(default_factory=list)
     code: dict[str, dict[str, Any]] = field(default_factory=dict)  # exercise id -> {"code", "notebook"}
     notes: list[Note] = field(default_factory=list)
@@ -256,6 +261,36 @@ def _latest(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return {k: sort_records(v) for k, v in by_ex.items()}
 
 
+def _hints(rec: dict[str, Any]) -> int:
+    value = rec.get("hints")
+    return min(value, 10_000) if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def record_time(rec: dict[str, Any]) -> datetime | None:
+    """When a record says it was made (its ``ts``, else its ISO ``time``); self-reported, ``None`` if unreadable."""
+    ts = rec.get("ts")
+    if isinstance(ts, int | float) and not isinstance(ts, bool) and 0 < ts < 1e11:
+        return datetime.fromtimestamp(ts, UTC)
+    text = rec.get("time")
+    if isinstance(text, str) and len(text) <= 64:
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return None
+
+
+def history(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An exercise's records (already in order) as attempts to re-check: answer, hints, time, sequence."""
+    out = []
+    for rec in recs:
+        seq = rec.get("seq")
+        out.append({"answer": rec.get("answer"), "hints": _hints(rec), "at": record_time(rec),
+                    "seq": seq if isinstance(seq, int) and not isinstance(seq, bool) else 0})
+    return out
+
+
 def plan(sub: Submission, course: Course, banks: list[Bank], bank_hashes: dict[str, str]) -> Plan:
     """Where each answer of ``sub`` comes from, for the banks in scope."""
     out = Plan()
@@ -312,6 +347,11 @@ def plan(sub: Submission, course: Course, banks: list[Bank], bank_hashes: dict[s
                 last = recs[-1]
                 out.widget[ex.id] = {"answer": last.get("answer"), "attempts": len(recs),
                                      "time": str(last.get("time", ""))[:40]}
+                out.history[ex.id] = history(recs)
+        for ex in coded:  # code answers come from re-execution; their records only tell the hints used
+            if latest.get(ex.id):
+                out.history[ex.id] = [{"answer": None, "hints": max(_hints(r) for r in latest[ex.id]),
+                                       "at": None, "seq": 0}]
         found = sorted(candidates.get(bank.path.name, []), key=lambda n: _rank(n, bank), reverse=True)
         if len(found) > 1:
             notes.append(note("notebook_duplicate", n=len(found), lesson=bank.lesson, used=found[0].path,

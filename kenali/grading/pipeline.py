@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ..bank import Bank, Course, load_course
+from ..classroom.policy import PolicyFile, policy_digest
 from ..keys import expected_for
 from ..paths import course_root, data_dir
-from . import extract, load, report, score, similarity
+from . import extract, load, policyreport, report, score, similarity
 from .cache import Cache, bank_hashes, fingerprint
 from .discover import Entry, discover
 from .moodle import RosterError, RosterRow, read_roster
@@ -110,7 +111,7 @@ def known_cells(banks: list[Bank]) -> list[str]:
 
 
 def failed_result(entry: Entry, digest: str, step: str, exc: BaseException, banks: list[Bank],
-                  limits: Limits) -> dict[str, Any]:
+                  limits: Limits, policy: PolicyFile | None = None) -> dict[str, Any]:
     """The row of an entry that a step could not handle: nothing graded, a note naming the step and error."""
     try:
         text = str(exc).splitlines()[0][:200] if str(exc) else ""
@@ -120,7 +121,7 @@ def failed_result(entry: Entry, digest: str, step: str, exc: BaseException, bank
                           learner_id=load.learner_from_name(entry.name), fatal=True)
     sub.notes.append(note("grader_error", step=step, error=f"{type(exc).__name__}: {text}" if text
                           else type(exc).__name__))
-    return score.score(sub, extract.Plan(), None, banks, limits)
+    return score.score(sub, extract.Plan(), None, banks, limits, policy)
 
 
 def _mtime(entry: Entry) -> int:
@@ -133,8 +134,12 @@ def _mtime(entry: Entry) -> int:
 def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, workers: int | None = None,
           limits: Limits | None = None, only: list[str] | None = None, use_cache: bool = True,
           progress: Progress | None = None, layers: dict[str, bool] | None = None,
+          policy: PolicyFile | None = None,
           weights: dict[str, float] | None = None, roster: Path | None = None) -> Outcome:
     """Grade every entry of ``submissions`` and write the reports to ``out_dir``.
+
+    ``policy``: the instructor's assessment policy (:func:`kenali.classroom.policy.load_policy`); without
+    one, practice rules apply (the latest answer counts). Its digest is part of the cache key.
 
     ``weights``: the instructor's lesson weights (the policy file's ``weights``; default: by lesson time);
     ``roster``: a CSV of the Moodle course's participants, to match learners to for moodle.csv.
@@ -151,7 +156,7 @@ def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, wor
     limits = limits or Limits()
     workers = max(1, workers or os.cpu_count() or 1)
     hashes = bank_hashes(banks)
-    options = {"limits": limits.to_json(), "scope": [b.path.name for b in banks]}
+    options = {"limits": limits.to_json(), "scope": [b.path.name for b in banks], "policy": policy_digest(policy)}
     cache = Cache(out_dir / ".cache", fingerprint(banks, options), enabled=use_cache)
     entries = discover(submissions, exclude=[out_dir])
     setups = {b.path.name: b.setup for b in banks if any(ex.is_code for ex in b.graded)}
@@ -176,13 +181,13 @@ def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, wor
 
     def finish(entry: Entry, sub: load.Submission, plan: extract.Plan, run: RunResult | None, digest: str) -> None:
         try:
-            result = score.score(sub, plan, run, banks, limits)
+            result = score.score(sub, plan, run, banks, limits, policy)
         except Exception as exc:
-            result = failed_result(entry, digest, "score", exc, banks, limits)
+            result = failed_result(entry, digest, "score", exc, banks, limits, policy)
         try:
             result = cache.put(digest, result)
         except Exception as exc:
-            result = failed_result(entry, digest, "cache", exc, banks, limits)
+            result = failed_result(entry, digest, "cache", exc, banks, limits, policy)
         add(result, entry.name)
         tick(False)
 
@@ -219,7 +224,7 @@ def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, wor
                 else:
                     finish(entry, sub, plan, None, loaded.digest)
             except Exception as exc:
-                add(failed_result(entry, digest, step, exc, banks, limits), entry.name)
+                add(failed_result(entry, digest, step, exc, banks, limits, policy), entry.name)
                 tick(False)
             collect(0)
         while pending:
@@ -234,6 +239,9 @@ def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, wor
     files = report.write_all(out_dir, rows, course, banks, table=table, roster=participants, extra=[section])
     similarity.write_csv(out_dir / "similarity.csv", flags)
     files.append(out_dir / "similarity.csv")
+    attempts_csv = out_dir / "attempts.csv"
+    policyreport.write_attempts(attempts_csv, rows, [ex for b in banks for ex in b.graded])
+    files.append(attempts_csv)
     if use_cache:
         cache.prune()
     return Outcome(rows, len(entries), counts["graded"], counts["cached"], time.monotonic() - started, out_dir,

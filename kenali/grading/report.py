@@ -32,7 +32,7 @@ from ..present import feedback as present_feedback
 from ..present import numbers as fmt
 from ..present.text import esc, filler, md_inline
 from . import moodle as moodle_mod
-from . import svgplot
+from . import policyreport, svgplot
 from .notes import english, learner_text, note
 from .weights import LessonWeight, lesson_percents, lesson_weights, weighted_percent
 
@@ -251,9 +251,7 @@ def feedback_html(row: dict[str, Any], banks: list[Bank], table: list[LessonWeig
             if ex.is_code and res.get("code"):
                 parts.append(f"<details><summary>{esc(t('grading.your_code'))}</summary>"
                              f"<pre>{esc(res['code'])}</pre></details>")
-            if res.get("attempts"):
-                attempts = fmt.integer(res["attempts"])
-                parts.append(f"<p class='muted'>{esc(t('grading.attempts', n=attempts))}</p>")
+            parts += [f"<p class='muted'>{esc(line)}</p>" for line in policyreport.exercise_lines(ex, res)]
             if res["messages"]:
                 messages = present_feedback.messages_html(res["messages"], fill)
                 parts.append("<ul>" + "".join(f"<li>{m}</li>" for m in messages) + "</ul>")
@@ -401,6 +399,7 @@ def summary_html(rows: list[dict[str, Any]], course: Course, banks: list[Bank], 
                    f"<td>{e['answered']}/{e['learners']}</td><td>{e['correct_share']:.1f}%</td>"
                    f"<td>{e['mean_score']:.1f}%</td><td class='l'>{common}</td></tr>")
     out.append("</table>")
+    out.append(policyreport.summary_section(rows, exercises))
     out.append("<h2>Mastery per syllabus concept</h2>")
     if a["concepts"]:
         out.append(_bar_plot([c["id"] for c in a["concepts"]], [c["mastery"] for c in a["concepts"]],

@@ -5,6 +5,14 @@ course; code keys are computed here by :mod:`kenali.keys` from the instructor's 
 data. From a submission only *answers* are used: widget answers from its records (their recorded
 status and score are ignored), code answers as plain JSON values from the sandbox (validated
 before they are compared). Nothing else the learner's process says is believed.
+
+The assessment policy (:mod:`kenali.classroom.policy`; :data:`~kenali.classroom.policy.PRACTICE`
+without a policy file) decides the credit: every answer record of a widget exercise is checked
+again, in order, and :func:`~kenali.classroom.policy.score_attempts` gives the first-attempt score,
+the credited (final) score, the attempts counted, late and over the limit, and the hints. The times
+it judges a deadline by are the ones the records state (self-reported offline). A code exercise
+has one result, from re-executing the notebook: one attempt, never late (the run has no time of
+the learner's).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import signal as signal_mod
 from typing import Any
 
 from ..bank import Bank
+from ..classroom.policy import PRACTICE, Attempt, ExerciseScore, Policy, PolicyFile, policy_digest, score_attempts
 from ..i18n import t
 from ..model import Exercise, Result
 from ..session import check_answer
@@ -252,8 +261,40 @@ def _code_results(jobs: list, run: RunResult | None, limits: Limits, learner_id:
     return out
 
 
-def score(sub: Submission, plan: Plan, run: RunResult | None, banks: list[Bank], limits: Limits) -> dict[str, Any]:
-    """The graded entry: one result per graded exercise in scope, notes, totals (plain JSON)."""
+def _credit(ex: Exercise, entry: dict[str, Any], es: ExerciseScore, assignment: str | None, pol: Policy) -> None:
+    """Put the policy's verdict into an exercise's entry: ``score``/``earned`` become the credited score."""
+    final = round(float(es.final), 6)
+    entry.update({
+        "score": final, "earned": round(final * ex.points, 4), "first": round(float(es.first), 6), "final": final,
+        "attempts": es.attempts, "counted": es.counted, "late": es.late, "over_limit": es.over_limit,
+        "hints": es.hints, "assignment": assignment, "credit": pol.credit, "limit": pol.attempts,
+        "deadline": pol.deadline.isoformat() if pol.deadline is not None else None,
+    })
+
+
+def _widget_entry(ex: Exercise, history: list[dict[str, Any]], given: dict[str, Any], learner_id: str,
+                  policy: PolicyFile | None) -> dict[str, Any]:
+    """Every record of a widget exercise checked again, in order; the policy credits them."""
+    assignment, pol = policy.for_exercise(ex.id, ex.lesson) if policy is not None else (None, PRACTICE)
+    history = history or [{"answer": given["answer"], "hints": 0, "at": None, "seq": 0}]
+    results = [_check(ex, h["answer"]) for h in history]
+    attempts = [Attempt(r.status, float(r.score), h["hints"], h["at"], h["seq"])
+                for r, h in zip(results, history, strict=True)]
+    es = score_attempts(attempts, pol)
+    judged = [i for i, r in enumerate(results) if r.attempted and r.status != "saved"]
+    shown = judged[-1] if judged else len(results) - 1  # the latest answer the grader could judge
+    answer = history[shown]["answer"]
+    entry = _entry(ex, results[shown], answer=answer, source="record", learner_id=learner_id,
+                   attempts=given["attempts"], time=given["time"])
+    _credit(ex, entry, es, assignment.id if assignment else None, pol)
+    return entry
+
+
+def score(sub: Submission, plan: Plan, run: RunResult | None, banks: list[Bank], limits: Limits,
+          policy: PolicyFile | None = None) -> dict[str, Any]:
+    """The graded entry: one result per graded exercise in scope, notes, totals (plain JSON).
+
+    ``policy``: the instructor's assessment policy (``None``: practice, the latest answer counts)."""
     notes: list[Note] = [*sub.notes, *plan.notes]
     exercises = {ex.id: ex for b in banks for ex in b.graded}
     code = _code_results(plan.jobs, run, limits, sub.learner_id, exercises, notes)
@@ -269,12 +310,19 @@ def score(sub: Submission, plan: Plan, run: RunResult | None, banks: list[Bank],
                     entry = _entry(ex, Result("unanswered", 0.0, (message,)), answer=None, source=None,
                                    learner_id=sub.learner_id)
             elif ex.id in plan.widget:
-                given = plan.widget[ex.id]
-                entry = _entry(ex, _check(ex, given["answer"]), answer=given["answer"], source="record",
-                               learner_id=sub.learner_id, attempts=given["attempts"], time=given["time"])
+                entry = _widget_entry(ex, plan.history.get(ex.id, []), plan.widget[ex.id], sub.learner_id, policy)
+                results[ex.id] = entry
+                continue
             else:
                 entry = _entry(ex, Result("unanswered", 0.0, (t("grading.answer.no_record"),)), answer=None,
                                source=None, learner_id=sub.learner_id)
+            if ex.is_code:  # one result from re-execution: one attempt, credited under the policy
+                assignment, pol = policy.for_exercise(ex.id, ex.lesson) if policy is not None else (None, PRACTICE)
+                hints = max((h["hints"] for h in plan.history.get(ex.id, [])), default=0)
+                es = score_attempts([Attempt(entry["status"], entry["score"], hints)], pol)
+                _credit(ex, entry, es, assignment.id if assignment else None, pol)
+            else:
+                _credit(ex, entry, score_attempts([], PRACTICE), None, PRACTICE)
             results[ex.id] = entry
     for ex_id, steps in getattr(plan, "history", {}).items():  # for similarity.py: each record's time and answer
         if ex_id in results and results[ex_id].get("source") == "record" and ex_id in exercises:
@@ -294,6 +342,6 @@ def score(sub: Submission, plan: Plan, run: RunResult | None, banks: list[Bank],
         "entry": sub.entry, "kind": sub.kind, "digest": sub.digest, "learner_id": sub.learner_id, "name": sub.name,
         "created": sub.created, "fatal": sub.fatal, "notes": unique, "exercises": results,
         "identity_ok": sub.identity_ok, "identity": sub.identity,
-        "total": earned, "maximum": maximum,
+        "total": earned, "maximum": maximum, "policy": policy_digest(policy),
         "status": "failed" if sub.fatal or empty else ("check" if unique else "ok"),
     }

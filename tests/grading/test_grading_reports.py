@@ -74,7 +74,7 @@ def _by_id(book):
 # -- gradebook.csv, moodle.csv ---------------------------------------------------------------------
 
 def test_report_files(graded):
-    assert sorted(graded["files"]) == ["feedback/ani.html", "feedback/budi.html", "feedback/citra.html",
+    assert sorted(graded["files"]) == ["attempts.csv", "feedback/ani.html", "feedback/budi.html", "feedback/citra.html",
                                        "feedback/zed.txt.html", "gradebook.csv", "moodle.csv", "moodle_unmatched.csv",
                                        "similarity.csv", "summary.html"]
     assert sorted(p.name for p in graded["outcome"].files) == sorted(p.split("/")[-1] for p in graded["files"])
@@ -299,7 +299,8 @@ def test_only_the_changed_submission_is_regraded(kit, graded, tmp_path):
     files = _snapshot(out)
     changed = sorted(name for name in files if files[name] != graded["files"][name])
     # budi's new 5.1 is the published solution's: similarity.csv lists him with the others who hand it in
-    assert changed == ["feedback/budi.html", "gradebook.csv", "moodle.csv", "similarity.csv", "summary.html"]
+    assert changed == ["attempts.csv", "feedback/budi.html", "gradebook.csv", "moodle.csv", "similarity.csv",
+                       "summary.html"]
     old, new = graded["files"]["gradebook.csv"].splitlines(), files["gradebook.csv"].splitlines()
     assert [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b] == [2]  # budi's line only
     assert _by_id(list(csv.reader(files["gradebook.csv"].decode().splitlines())))["budi"]["total"] == "18"
