@@ -179,7 +179,8 @@ class PolicyFile(BaseModel):
     default: Policy = PRACTICE
     """The policy of exercises no assignment names."""
     weights: dict[str, float] | None = None
-    """Lesson -> weight (positive); ``None``: weights by lesson time (see ``kenali.grading.weights``)."""
+    """Lesson -> weight (0 or more; 0 leaves a lesson out); ``None``: weights by lesson time.
+    :mod:`kenali.grading.weights` checks the rest (every graded lesson named, notebook names, a sum above 0)."""
 
     @field_validator("weights", mode="before")
     @classmethod
@@ -188,15 +189,15 @@ class PolicyFile(BaseModel):
             return value
         for k, v in value.items():
             if isinstance(v, bool) or not isinstance(v, int | float):
-                raise ValueError(f"the weight of lesson {_lesson_key(k)!r} must be a positive number, found {v!r}")
+                raise ValueError(f"the weight of lesson {_lesson_key(k)!r} must be a number of 0 or more, found {v!r}")
         return {_lesson_key(k): v for k, v in value.items()}
 
     @field_validator("weights")
     @classmethod
     def _weights(cls, value: dict[str, float] | None) -> dict[str, float] | None:
         for lesson, w in (value or {}).items():
-            if not w > 0:
-                raise ValueError(f"the weight of lesson {lesson!r} must be a positive number, found {w}")
+            if not w >= 0:
+                raise ValueError(f"the weight of lesson {lesson!r} must be a number of 0 or more, found {w}")
         return value
 
     def for_exercise(self, exercise_id: str, lesson: str | None) -> tuple[Assignment | None, Policy]:

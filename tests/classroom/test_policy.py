@@ -122,9 +122,11 @@ def test_file_level_mistakes(tmp_path: Path) -> None:
     assert "'9.*' matches no exercise" in error(
         tmp_path, "assignments: [{id: q, title: K, exercises: ['9.*'], policy: {}}]")
     assert "no lesson '09'" in error(tmp_path, "assignments: [{id: q, title: K, lessons: [9], policy: {}}]")
-    assert "positive number" in error(tmp_path, "weights: {01: 0}")
-    assert "positive number" in error(tmp_path, "weights: {01: -2}")
-    assert "positive number" in error(tmp_path, "weights: {01: yes}")
+    assert load_policy(write(tmp_path, "weights: {01: 0, 05_lab_data: 1}")).weights == {"01": 0, "05_lab_data": 1}
+    assert "field 'weights': the weight of lesson '01' must be a number of 0 or more" in error(
+        tmp_path, "weights: {01: -2}")
+    assert "number of 0 or more, found True" in error(tmp_path, "weights: {01: yes}")
+    assert "number of 0 or more, found 'dua'" in error(tmp_path, "weights: {01: dua}")
     assert "found nothing" in error(tmp_path, "")
     assert "found list" in error(tmp_path, "- 1\n")
     assert "not valid YAML at line" in error(tmp_path, "assignments:\n  - {id: q\n")
