@@ -19,6 +19,9 @@ RECORD_VERSION = 2
 STATUSES = frozenset({"correct", "partial", "wrong", "unanswered", "invalid", "saved", "pending"})
 #: statuses that are no judged attempt: nothing was scored
 NOT_JUDGED = frozenset({"unanswered", "invalid", "saved", "pending"})
+#: the mode of a record that holds the class server's verdict on the ``pending`` answer just before it (the
+#: same answer, judged once by the server): a copy for the learner's view, never a new attempt
+VERDICT_MODE = "kelas"
 MAX_ANSWER_BYTES = 64 * 1024  # an answer larger than this (serialized) is refused, not written
 MAX_RECORD_BYTES = 256 * 1024  # a record file larger than this is damaged and is not read at all
 MAX_SEQ = 10**12 - 1  # sequence numbers are written with 12 digits

@@ -31,7 +31,7 @@ from .keys import KeyError_, expected_for
 from .model import Exercise, Result, check
 from .paths import progress_home
 from .present.message import msg
-from .records import MAX_ANSWER_BYTES, NOT_JUDGED, RecordTooLarge
+from .records import MAX_ANSWER_BYTES, NOT_JUDGED, VERDICT_MODE, RecordTooLarge
 from .store import MemoryStore, Store
 
 if TYPE_CHECKING:
@@ -331,7 +331,7 @@ class Session:
             notes: list[str] = []
             if server.get("late"):
                 notes.append(t("kelas_klien.late"))
-            if (record or {}).get("mode") == "kelas":
+            if (record or {}).get("mode") == VERDICT_MODE:
                 notes.append(t("kelas_klien.verdict_later"))
             left = server.get("attempts_left")
             done = int(server.get("attempt") or 0)

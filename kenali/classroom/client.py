@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..records import VERDICT_MODE
 from ..store import Store, fsync_dir
 
 if TYPE_CHECKING:
@@ -43,7 +44,6 @@ PUSH_TIMEOUT = 20.0  # per sync request, in the background
 BATCH_RECORDS = 100  # records per sync request (the server takes at most wire.MAX_RECORDS)
 BATCH_BYTES = 192 * 1024  # and at most this many bytes of JSON (the server reads at most wire.MAX_BODY_BYTES)
 BACKOFF = (1.0, 60.0)  # first and longest pause between retries while the server is unreachable
-VERDICT_MODE = "kelas"  # the mode of a local record that holds a verdict the server sent while syncing
 
 
 class ClassUnavailable(Exception):
