@@ -329,3 +329,13 @@ def test_attempts_left() -> None:
     assert attempts_left(Policy(attempts=3), 0) == 3
     assert attempts_left(Policy(attempts=3), 2) == 1
     assert attempts_left(Policy(attempts=3), 5) == 0
+
+
+def test_the_documented_example_loads() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "grading.md").read_text(encoding="utf-8")
+    section = docs[docs.index("### Assessment policy"):]
+    example = section[section.index("```yaml\n") + 8:section.index("\n```", section.index("```yaml"))]
+    pf = parse_policy(__import__("yaml").safe_load(example), "grading.md")
+    pf.check_overlaps((e.id, e.lesson) for e in load_course().exercises())
+    assert pf.for_exercise("1.2", "01")[1].credit == "first" and pf.for_exercise("5.16", "05")[0].id == "lab"
+    assert pf.for_exercise("1.2", "01")[1].deadline == DEADLINE
