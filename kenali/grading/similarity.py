@@ -35,6 +35,7 @@ import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -138,13 +139,19 @@ class CodePrint:
     first_line: str
 
 
+@lru_cache(maxsize=64)
+def _given(starter: str) -> frozenset[str]:
+    return frozenset(_dump(s) for s in (_parse(starter) or []))
+
+
+@lru_cache(maxsize=8192)
 def fingerprint(source: str, starter: str | None = None, answer_variable: str | None = None) -> CodePrint | None:
     """The learner's own code of an answer cell (hand-out statements, ``cek`` and displays dropped), or None
     when nothing of their own is left or it does not parse."""
     stmts = _parse(source)
     if stmts is None:
         return None
-    given = {_dump(s) for s in (_parse(starter or "") or [])}
+    given = _given(starter or "")
     own = [s for s in stmts if not _is_cek(s) and not _is_display(s) and _dump(s) not in given]
     if not own:
         return None
