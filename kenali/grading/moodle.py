@@ -55,7 +55,7 @@ NOT_GRADES = {*IDENTIFIERS, FIRST, LAST}
 _ALIASES = {
     "username": ("username", "user name", "nama pengguna"),
     "email": ("email address", "email", "e-mail", "e-mail address", "alamat email", "alamat surel", "surel"),
-    "idnumber": ("id number", "idnumber", "nomor id", "nomor induk", "id"),
+    "idnumber": ("id number", "idnumber", "nomor id", "nomor induk"),
     "first": ("first name", "firstname", "given name", "nama depan"),
     "last": ("last name", "lastname", "surname", "family name", "nama belakang"),
     "full": ("full name", "fullname", "name", "nama lengkap", "nama"),
