@@ -20,6 +20,7 @@ from ...bank import BankError, Course, load_bank, load_course, load_roles, load_
 from ...i18n import content_dir, lang
 from ...keys import KeyError_, run_code
 from ...model import Exercise, Result, check
+from ...session import check_answer
 from ...values import to_plain
 
 
@@ -85,8 +86,6 @@ class ServerCourse:
     def check(self, ex: Exercise, answer: Any) -> Result:
         """The verdict on ``answer``, with this copy's keys (blocking: code keys run solution code once)."""
         if self.folder is None:
-            from ...session import check_answer
-
             return check_answer(ex, answer, self.language)
         if ex.is_code:
             try:
