@@ -127,6 +127,7 @@ class Session:
         self.lesson: str | None = None
         self.warnings: list[str] = []
         self._unsaved: dict[str, int] = {}  # attempts that could not be recorded, per exercise
+        self._sent: dict[str, int] = {}  # the last seq sent to the class server, per keyless exercise
         if store is not None:
             self.store = store
         elif mode == "solusi":
@@ -238,7 +239,9 @@ class Session:
         note = msg("kelas_klien.pending_no_class")
         if self.client is not None:
             note = msg("kelas_klien.pending")
-            seq = (int(latest["seq"]) if latest and latest.get("seq") else 0) + 1
+            # the next number of the local store (or past one sent but not written: a new answer never reuses it)
+            seq = max(int(latest["seq"]) if latest and latest.get("seq") else 0, self._sent.get(ex.id, 0)) + 1
+            self._sent[ex.id] = seq
             try:
                 out = self.client.check(ex.id, answer, hints_used, seq, self.learner_id, record["time"])
             except ClassUnavailable:

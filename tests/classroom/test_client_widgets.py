@@ -173,3 +173,19 @@ def test_solution_of_a_keyless_exercise_is_not_shown(klass, monkeypatch):
     monkeypatch.setattr(session_mod, "_current", s)
     out = api.solusi("9.1")
     assert "tugas yang dinilai" in repr(out)
+
+
+def test_cek_of_a_keyless_code_exercise_goes_to_the_server(klass, monkeypatch):
+    import pandas as pd
+
+    fake, s = klass
+    monkeypatch.setattr(session_mod, "_current", s)
+    wrong = pd.Series([1, 2, 3], index=["a", "b", "c"], name="nilai")
+    out = api.cek("9.7", wrong)
+    assert fake.checks == 1 and "Percobaan 1 dari 2" in out.feedback.value and "Belum tepat" in out.feedback.value
+    right = pd.Series([10, 30, 20], index=["a", "b", "c"], name="nilai")
+    out = api.cek("9.7", right)
+    assert fake.checks == 2 and repr(out) == "Latihan 9.7 · benar · 1/1 poin"
+    assert "Urutkan lalu kalikan" in out.explanation.value  # the final attempt: the server sent it
+    assert "sudah habis" in repr(api.cek("9.7", right))  # no attempt left: not sent again
+    assert fake.checks == 2
