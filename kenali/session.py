@@ -262,8 +262,9 @@ class Session:
     # -- the policy: disclosure and attempts ----------------------------------------------------
     def policy_file(self) -> PolicyFile | None:
         """The instructor's policy file (``KENALI_POLICY``, else ``<course>/kebijakan.yaml``), or ``None``;
-        read again when it changes. A file that cannot be read is a warning, and practice rules apply."""
-        path = _policy_path()
+        read again when it changes. A file that cannot be read is a warning, and practice rules apply. Solution
+        notebooks show everything: no policy there."""
+        path = _policy_path() if self.mode != "solusi" else None
         if path is None:
             return None
         try:
