@@ -300,8 +300,9 @@ def _sqlite_engine(url: URL) -> Engine:
 def _postgres_engine(url: URL) -> Engine:
     # One server process, a few hundred learners: requests are short, so 10 connections kept open and
     # up to 20 more at a peak, well under PostgreSQL's default max_connections of 100.
+    # pre_ping: a connection the server dropped (a PostgreSQL restart mid-class) is replaced, not reported.
     return sa.create_engine(url, pool_size=10, max_overflow=20, pool_timeout=30, pool_pre_ping=True,
-                            pool_recycle=1800)
+                            pool_recycle=1800, connect_args={"connect_timeout": 10})
 
 
 class ClassDB:

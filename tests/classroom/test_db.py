@@ -280,3 +280,14 @@ def test_a_killed_writer_leaves_sqlite_consistent(tmp_path, mode):
             assert [r.attempt for r in stored] == [r.seq for r in stored] == list(range(1, len(stored) + 1))
         # and the database takes writes again: no lock left behind
         assert db.add_attempt(row(seq=10_000)).attempt == len(stored) + 1
+
+
+@pytest.mark.postgres
+def test_postgres_connections_dropped_mid_class_are_replaced(pg_server, pg_url):
+    with ClassDB(pg_url) as db:
+        db.add_attempt(row(seq=1))
+        dbname = pg_url.rsplit("/", 1)[1].split("?")[0]
+        with pg_server.connect() as admin:  # what a PostgreSQL restart does to the pool's connections
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (dbname,))
+        assert db.add_attempt(row(seq=2)).attempt == 2
+        assert db.count_attempts("ani", "1.1") == 2
