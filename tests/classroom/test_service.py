@@ -402,3 +402,27 @@ def test_a_policy_naming_no_exercise_of_the_course_is_refused(tmp_path: Path):
     path.write_text("assignments:\n  - {id: a, title: A, exercises: ['99.*'], policy: {attempts: 1}}\n")
     with pytest.raises(Exception, match="matches no exercise"):
         load_policy(path, exercises=ServerCourse().pairs)
+
+
+def test_the_server_refuses_a_learners_copy_without_keys(tmp_path: Path):
+    """Bug: the server loads whatever KENALI_CONTENT or --course names -> it 'checks' with no keys at all."""
+    from kenali.classroom.release import release
+    from kenali.classroom.service.course import CourseError
+
+    policy = tmp_path / "kebijakan.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    out = release(policy, tmp_path / "rilis").out
+    with pytest.raises(CourseError, match="without keys"):
+        ServerCourse(out)
+    full = ServerCourse(Path(__file__).resolve().parents[2] / "kenali" / "content")  # a folder of editions
+    assert full.version == ServerCourse().version and full.exercise("1.13").key == 65
+
+
+def test_the_server_ignores_the_learners_content_pointer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from kenali.classroom.release import release
+
+    policy = tmp_path / "kebijakan.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    monkeypatch.setenv("KENALI_CONTENT", str(release(policy, tmp_path / "rilis").out))
+    course = ServerCourse()
+    assert course.check(course.exercise("1.13"), "65").status == "correct"

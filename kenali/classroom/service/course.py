@@ -1,11 +1,11 @@
 """The class server's own copy of the course, with its keys: the only place the server checks answers.
 
-By default the course of the installed kenali (``KENALI_LANG`` edition); ``kenali serve --course DIR``
-names a content folder instead (a language edition laid out like ``kenali/content/id``: ``banks/``,
-``syllabus/``, ``roles.yaml``), e.g. the instructor's copy of a graded assignment whose learners' copy
-carries no keys. Checking goes through :func:`kenali.session.check_answer` (the installed course) or
-:func:`kenali.model.check` with keys computed from this copy's solution code (a folder), so a learner's
-kernel never decides what is right.
+By default the course of the installed kenali (the ``KENALI_LANG`` edition of the package; ``KENALI_CONTENT``,
+which points learners' kernels at a released copy without keys, is ignored here); ``kenali serve --course DIR``
+names another content folder: a language edition laid out like ``kenali/content/id`` (``banks/``,
+``syllabus/``, ``roles.yaml``) or a folder holding editions (``DIR/id/banks``). A learners' copy without keys
+is refused. Checking is :func:`kenali.session.check_answer`'s: :func:`kenali.model.check`, with the key of a
+code exercise computed here from this copy's solution code, so a learner's kernel never decides what is right.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ...bank import BankError, Course, load_bank, load_course, load_roles, load_syllabus
-from ...i18n import content_dir, lang
+from ...bank import BankError, Course, load_bank, load_roles, load_syllabus
+from ...i18n import content_dir, lang, t
 from ...keys import KeyError_, run_code
 from ...model import Exercise, Result, check
-from ...session import check_answer
 from ...values import to_plain
 
 
@@ -37,21 +36,23 @@ class ServerCourse:
 
     def __init__(self, folder: Path | None = None, language: str | None = None):
         self.language = language or lang()
-        self.folder = Path(folder).resolve() if folder is not None else None
-        base = self.folder or content_dir(self.language)
+        base = Path(folder).expanduser().resolve() if folder is not None else content_dir(self.language)
+        if not (base / "banks").is_dir() and (base / self.language / "banks").is_dir():
+            base = base / self.language
         if not (base / "banks").is_dir():
             raise CourseError(f"{base} is not a course content folder: it has no banks/ folder "
                               "(expected banks/, syllabus/ and roles.yaml, like kenali/content/id)")
         try:
-            if self.folder is None:
-                self.course: Course = load_course(self.language)
-            else:
-                roles = load_roles(base / "roles.yaml")
-                banks = tuple(load_bank(p, roles) for p in sorted((base / "banks").glob("*.yaml")))
-                concepts, titles = load_syllabus(base / "syllabus") if (base / "syllabus").is_dir() else ([], {})
-                self.course = Course(banks, tuple(concepts), roles, titles)
+            roles = load_roles(base / "roles.yaml")
+            banks = tuple(load_bank(p, roles) for p in sorted((base / "banks").glob("*.yaml")))
+            concepts, titles = load_syllabus(base / "syllabus") if (base / "syllabus").is_dir() else ([], {})
         except BankError as exc:
             raise CourseError(f"the course in {base} cannot be loaded: {exc}") from None
+        self.course = Course(banks, tuple(concepts), roles, titles)
+        keyless = sorted({a for bank in banks for a in getattr(bank, "keyless", {}).values()})
+        if keyless:
+            raise CourseError(f"{base} is a learners' copy without keys (assignments {', '.join(keyless)}): give the "
+                              "class server the instructor's course (the default, or --course with the full content)")
         digest = hashlib.sha256()
         for path in _files(base):
             if path.exists():
@@ -85,14 +86,10 @@ class ServerCourse:
 
     def check(self, ex: Exercise, answer: Any) -> Result:
         """The verdict on ``answer``, with this copy's keys (blocking: code keys run solution code once)."""
-        if self.folder is None:
-            return check_answer(ex, answer, self.language)
         if ex.is_code:
             try:
                 expected, mistakes = self._code_key(ex)
             except KeyError_ as exc:
-                from ...i18n import t
-
                 return Result("invalid", 0.0, (t("value.cannot_compute_key", error=exc),))
             return check(ex, answer, expected=expected, mistakes=mistakes)
         return check(ex, answer)
@@ -103,12 +100,7 @@ class ServerCourse:
         for ex in self.course.exercises():
             if ex.is_code:
                 try:
-                    if self.folder is None:
-                        from ...keys import expected_for
-
-                        expected_for(ex, self.language)
-                    else:
-                        self._code_key(ex)
+                    self._code_key(ex)
                     n += 1
                 except KeyError_:
                     pass  # reported to the learner when checked, and by `kenali check`

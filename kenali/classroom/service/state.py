@@ -3,7 +3,7 @@ locks, the rate limiter, and the cached figures of the live view.
 
 The live figures are recomputed at most once a second however many pages poll (a projector and two
 facilitators cost one computation), from rows read incrementally (only attempts newer than the last one
-read), so a poll costs one small query plus the aggregation of :mod:`kenali.classroom.live`.
+read, folded into a :class:`kenali.classroom.live.LiveState`), so a poll costs one small query and a summary.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...model import Exercise
-from ..db import AttemptRow
-from ..live import live_summary, projector_summary
+from ..live import LiveState, projector_summary
 from .auth import Backend
 from .core import Classroom
 
@@ -64,8 +63,7 @@ class State:
                                            thread_name_prefix="kenali-serve")
         self.limiter = RateLimiter(rate, burst)
         self._locks: dict[str, asyncio.Lock] = {}
-        self._rows: list[AttemptRow] = []
-        self._last_id = 0
+        self._live_state = LiveState(room.course.course)
         self._live: tuple[float, str] | None = None
         self._live_lock = threading.Lock()
         self.latencies: deque[float] = deque(maxlen=2000)  # seconds per judged request (check and sync)
@@ -84,31 +82,22 @@ class State:
 
     # -- live figures (blocking: called in the pool) ------------------------------------------------
 
-    def _refresh(self) -> list[AttemptRow]:
-        new = self.room.db.attempts(since_id=self._last_id)
-        if new:
-            self._rows.extend(new)
-            self._last_id = new[-1].id
-        return self._rows
-
     def live_json(self, now: datetime | None = None) -> str:
-        """The live view's figures as JSON (cached for :data:`LIVE_MAX_AGE`)."""
+        """The live view's figures as JSON (cached for :data:`LIVE_MAX_AGE`; only new attempts are read)."""
         with self._live_lock:
             if self._live is not None and time.monotonic() - self._live[0] < LIVE_MAX_AGE and now is None:
                 return self._live[1]
-            rows = self._refresh()
-            learners = self.room.db.learners()
-            summary = live_summary(rows, learners, self.room.course.course, now or datetime.now(UTC))
+            live = self._live_state
+            live.add(self.room.db.attempts(since_id=live.last_id))
+            summary = live.summary(self.room.db.learners(), now or datetime.now(UTC))
             text = json.dumps(summary.to_json(), ensure_ascii=False)
             self._live = (time.monotonic(), text)
             return text
 
     def projector_json(self, exercise_id: str) -> str:
         """One exercise's distribution for the projector, without user names, as JSON."""
-        with self._live_lock:
-            rows = self._refresh()
-        mine = [r for r in rows if r.exercise == exercise_id]
-        summary = projector_summary(exercise_id, mine, self.room.course.course).to_json()
+        rows = self.room.db.attempts(exercise=exercise_id)
+        summary = projector_summary(exercise_id, rows, self.room.course.course).to_json()
         ex = self.room.course.exercise(exercise_id)
         if ex is not None:
             summary["key"] = _key_labels(ex)
