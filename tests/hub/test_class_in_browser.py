@@ -80,6 +80,11 @@ def _context(browser: Browser, name: str) -> Iterator[BrowserContext]:
 
 @pytest.fixture(scope="module")
 def learner(browser: Browser, hub: Hub) -> Iterator[Page]:
+    from e2e.server import _write_settings
+
+    # the e2e tests' one JupyterLab setting (every cell in the DOM, so cells are found by position), in the
+    # learner's own settings folder, before their server starts
+    _write_settings(hub.home(LEARNER) / ".jupyter" / "lab" / "user-settings")
     for context in _context(browser, "browser-learner"):
         tab = context.new_page()
         tab.on("dialog", lambda dialog: dialog.accept())
@@ -126,6 +131,8 @@ def test_learner_answers_an_exercise(learner: Page, hub: Hub) -> None:
     exercise = load_course().exercise(EXERCISE_ID)
     lab = LearnerLab(hub, LEARNER)
     notebook = open_notebook(learner, lab, EXERCISES)  # type: ignore[arg-type]
+    # a cell run before the kernel is connected is dropped: wait until the status bar says it is idle
+    expect(learner.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=120_000)
     notebook.run_cell(CELL)
     widget = notebook.widget(CELL)
     for item in exercise.items:
