@@ -313,6 +313,8 @@ class Session:
             server = (record or {}).get("server") or {}
             if server.get("attempts_left") == 0:
                 return t("kelas_klien.no_attempts_left", total=int(server.get("attempt") or 0))
+            if server.get("late"):  # the server's clock says the deadline passed (the local policy may not know it)
+                return t("kelas_klien.deadline_passed_server")
             return None
         if policy is not None and policy.attempts is not None:
             from .classroom.policy import attempts_left

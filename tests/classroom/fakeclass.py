@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -57,7 +58,8 @@ class FakeClass:
                 attempts_left=attempts_left(self.policy, n), final=is_final(self.policy, attempt=n,
                                                                             correct=result.correct),
                 disclosure=wire.DisclosureOut(parts=d.parts, explanation=d.explanation, distance=d.distance),
-                explanation=ex.explanation if d.explanation else None, seq=seq)
+                explanation=ex.explanation if d.explanation else None, seq=seq,
+                late=self.policy.deadline is not None and datetime.now(UTC) > self.policy.deadline)
         key = (user, exercise, seq if seq is not None else -self.checks)
         self.stored[key] = {"answer": answer, "judged": out.status != "over_limit", "hints": hints}
         data = out.model_dump(mode="json")

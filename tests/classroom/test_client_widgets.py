@@ -189,3 +189,16 @@ def test_cek_of_a_keyless_code_exercise_goes_to_the_server(klass, monkeypatch):
     assert "Urutkan lalu kalikan" in out.explanation.value  # the final attempt: the server sent it
     assert "sudah habis" in repr(api.cek("9.7", right))  # no attempt left: not sent again
     assert fake.checks == 2
+
+
+def test_a_late_answer_by_the_servers_clock_closes_checking(klass):
+    from datetime import UTC, datetime
+
+    fake, s = klass
+    fake.policy = Policy(deadline=datetime(2020, 1, 1, tzinfo=UTC))
+    v = view(s, "9.1")
+    assert not v.check_button.disabled  # this kernel has no policy file: only the server knows the deadline
+    v.input.radio.value = "a"
+    v.check_button.click()
+    assert "setelah batas waktu" in v.feedback.value and "Menurut server kelas" in v.feedback.value
+    assert v.check_button.disabled
