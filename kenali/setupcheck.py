@@ -117,9 +117,11 @@ class Report:
         rows = []
         for r in self.results:
             fix = f"<br><b>{html.escape(t('persiapan.what_to_do'))}</b> {html.escape(r.fix)}" if r.fix else ""
+            cell = "text-align:left;vertical-align:top;padding:3px 8px"
             rows.append(
-                f'<tr><td style="color:{colours[r.status]};font-weight:bold;text-align:center">{marks[r.status]}</td>'
-                f"<td><b>{html.escape(r.label)}</b></td><td>{html.escape(r.detail)}{fix}</td></tr>"
+                f'<tr><td style="{cell};color:{colours[r.status]};font-weight:bold">{marks[r.status]}</td>'
+                f'<td style="{cell}"><b>{html.escape(r.label)}</b></td>'
+                f'<td style="{cell}">{html.escape(r.detail)}{fix}</td></tr>'
             )
         colour = colours["fail"] if self.failures else colours["warn"] if self.warnings else colours["ok"]
         return (
