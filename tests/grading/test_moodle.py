@@ -199,3 +199,19 @@ def test_an_identifier_spreadsheets_would_evaluate_is_never_exported(kit, tmp_pa
     assert [r[0] for r in made.rows] == ["ani"] and made.unmatched[0][1] == "-1-1"
     moodle.write(tmp_path / "m.csv", made.header, made.rows)
     assert check_moodle_csv(tmp_path / "m.csv") == []
+
+
+def test_whole_course_all_right_is_100_through_the_grader(kit, tmp_path):
+    """Every lesson graded (the lab's code re-run): the learner with everything right has 100, not 194."""
+    course = kit.course
+    widget = [ex for ex in course.exercises(graded_only=True) if not ex.is_code]
+    records = [kit.record(ex.id, ex.correct_answer(), "rina", ts=1_750_000_000.0 + n) for n, ex in enumerate(widget)]
+    kit.write_zip(tmp_path / "subs" / "rina-kenali.zip", kit.handin(tmp_path, "rina", "Rina Wati", records=records))
+    outcome = kit.grade(tmp_path / "subs", tmp_path / "out", only=None)
+    (row,) = outcome.rows
+    assert row["total"] == row["maximum"] == sum(ex.points for ex in course.exercises(graded_only=True)) > 100
+    moodle_csv = tmp_path / "out" / "moodle.csv"
+    assert check_moodle_csv(moodle_csv) == []
+    header, rina = _read(moodle_csv)
+    assert rina[:4] == ["rina", "rina", "Rina", "Wati"] and rina[4:] == ["100"] * (len(header) - 4)
+    assert len(header) - 5 == len([b for b in course.banks if b.graded])
