@@ -19,7 +19,7 @@ the rules :func:`check_moodle_csv` applies):
 * A grade is parsed with ``unformat_float``: ``.`` as decimal separator always works; ``-`` or an empty
   value means "no grade" (and clears a grade already there).
 * A new item is named after its column header (``grade_items.itemname``: at most 255 characters).
-* Two columns mapped to the same item stop the import ("cannotmapfield"); on some Moodle 4.x sites
+* Two columns mapped to the same item stop the import ("cannotmapfield"); in some Moodle versions
   two columns mapped to "New grade item" do too (MDL-78768), so the documented way is to create the
   items first (docs/grading.md).
 
