@@ -30,6 +30,8 @@ class FakeClass:
     verdicts: dict[tuple[str, str, int], dict[str, Any]] = field(default_factory=dict)
     received: int = 0  # records received by api/records, duplicates included
     checks: int = 0
+    batches: list[int] = field(default_factory=list)  # records per api/records request
+    sizes: list[int] = field(default_factory=list)  # bytes per api/records request
     port: int = 0
     _server: ThreadingHTTPServer | None = None
 
@@ -98,6 +100,8 @@ class FakeClass:
                         return self._send(200, fake.judge(user, req.exercise, req.answer, req.seq, req.hints))
                     if self.path.endswith("/api/records"):
                         recs = wire.parse(wire.RecordsIn, body)
+                        fake.batches.append(len(recs.records))
+                        fake.sizes.append(len(body))
                         accepted, results = [], []
                         for r in recs.records:
                             fake.received += 1

@@ -197,3 +197,29 @@ def test_without_a_class_a_keyless_answer_is_kept_pending(monkeypatch, fixture_c
     assert result.status == "unanswered"
     result, _ = s.submit(s.exercise("9.7"), {"kind": "number", "value": 3})
     assert result.status == "pending" and s.store.latest("9.7")["status"] == "pending"
+
+
+def test_a_hanging_server_never_slows_a_practice_click(in_class, fake, fixture_course):
+    fake.mode, fake.hang = "hang", 2.0
+    s = new_session(fixture_course, in_class)
+    started = time.perf_counter()
+    for answer in ("a", "b"):
+        s.submit(s.exercise("9.1"), answer)
+    assert time.perf_counter() - started < 0.5  # the sync waits in its own thread
+    fake.mode = "up"
+    assert s.client is not None and s.client.wait_idle(15), s.client.last_error
+    assert len(fake.stored) == 2
+
+
+def test_many_records_go_in_bounded_batches(in_class, fake, fixture_course):
+    store = Store(in_class)
+    for i in range(230):
+        size = 900 if i < 150 else 4000
+        store.record({"exercise": f"9.{1 + i % 2}", "lesson": "09", "learner": None, "answer": "x" * size,
+                      "status": "wrong", "score": 0.0, "points": 1.0, "attempt": 1, "hints": 0, "ts": 0.0,
+                      "time": "", "mode": "belajar"})
+    c = ClassClient(fake.url, "tok-ani", in_class)
+    assert c.push_once() == 230
+    assert len(fake.batches) >= 3 and max(fake.batches) <= client_mod.BATCH_RECORDS and sum(fake.batches) == 230
+    assert max(fake.sizes) <= client_mod.BATCH_BYTES + 1024 and min(fake.batches) < 60  # big answers: fewer per batch
+    assert len(fake.stored) == 230 and c.push_once() == 0
