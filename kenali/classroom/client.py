@@ -94,8 +94,8 @@ class ClassClient:
         self.store = Store(self.home)  # its own store object: the session's collects the session's warnings
         self._lock = threading.Lock()  # one sync at a time in this process
         self._wake = threading.Event()
-        self._idle = threading.Event()
-        self._idle.set()
+        self._progress = threading.Condition()
+        self._requested = self._synced = 0  # pushes asked for, and the last one a successful sync covered
         self._stop = False
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None  # why the last sync failed (shown by tests and diagnostics)
@@ -306,7 +306,8 @@ class ClassClient:
     # -- the background thread ----------------------------------------------------------------
     def push(self) -> None:
         """Ask the background thread to sync now (returns at once; starts the thread on first use)."""
-        self._idle.clear()
+        with self._progress:
+            self._requested += 1
         self._wake.set()
         if self._thread is None or not self._thread.is_alive():
             self._stop = False
@@ -323,6 +324,8 @@ class ClassClient:
             if self._stop:
                 break
             self._wake.clear()
+            with self._progress:
+                covered = self._requested
             try:
                 self.push_once()
             except ClassUnavailable as exc:
@@ -335,12 +338,14 @@ class ClassClient:
                 continue
             self.last_error = None
             delay = 0.0
-            if not self._wake.is_set():
-                self._idle.set()
+            with self._progress:
+                self._synced = covered
+                self._progress.notify_all()
 
     def wait_idle(self, timeout: float) -> bool:
-        """Wait until every record so far is acknowledged (True) or ``timeout`` passes (False)."""
-        return self._idle.wait(timeout)
+        """Wait until a sync succeeded after the last :meth:`push` (True) or ``timeout`` passes (False)."""
+        with self._progress:
+            return self._progress.wait_for(lambda: self._synced >= self._requested, timeout)
 
     def close(self) -> None:
         """Stop the background thread (at its next wake-up)."""
