@@ -426,3 +426,11 @@ def test_the_server_ignores_the_learners_content_pointer(tmp_path: Path, monkeyp
     monkeypatch.setenv("KENALI_CONTENT", str(release(policy, tmp_path / "rilis").out))
     course = ServerCourse()
     assert course.check(course.exercise("1.13"), "65").status == "correct"
+
+
+def test_a_batch_is_judged_in_the_order_the_learner_answered(server: ClassServer):
+    """Bug: records judged in body order -> a shuffled batch makes a later right answer the 'first'."""
+    batch = [record("1.13", 2, "65"), record("1.13", 1, "80")]
+    status, _ = server.call("api/records", {"records": batch}, ANI)
+    assert status == 200
+    assert [(r.seq, r.attempt, r.status) for r in server.rows("ani", "1.13")] == [(1, 1, "wrong"), (2, 2, "correct")]
