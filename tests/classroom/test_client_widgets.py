@@ -202,3 +202,15 @@ def test_a_late_answer_by_the_servers_clock_closes_checking(klass):
     v.check_button.click()
     assert "setelah batas waktu" in v.feedback.value and "Menurut server kelas" in v.feedback.value
     assert v.check_button.disabled
+
+
+def test_cek_under_a_policy_hides_which_values_differ(session, tmp_path, monkeypatch):
+    import pandas as pd
+
+    monkeypatch.setattr(session_mod, "_current", session)
+    wrong = pd.Series([30, 10, 20], index=["a", "b", "c"], name="nilai")
+    assert "nilai berbeda" in api.cek("9.7", wrong).feedback.value  # practice: which values differ
+    policy_file(tmp_path, monkeypatch, STRICT)
+    out = api.cek("9.7", wrong + 1)
+    assert "Belum tepat" in out.feedback.value and "nilai berbeda" not in out.feedback.value
+    assert "Percobaan 2 dari 2" in out.feedback.value and out.explanation.value  # the last attempt: final
