@@ -182,7 +182,7 @@ def test_attempts_beyond_the_limit_are_refused_and_earn_nothing(server: ClassSer
     assert (first["attempts_left"], second["attempts_left"]) == (1, 0)
     assert second["final"] is True
     assert third["status"] == "over_limit" and third["score"] == 0 and third["messages"] == []
-    assert third["credit"] == 0 and third["attempts_left"] == 0
+    assert third["credit"] == 0 and third["attempts_left"] == 0 and third["attempt"] == 2  # all 2 used
     # the learner's own attempt count in the body is ignored
     fourth = server.check("1.13", "65", seq=4, hints=0)
     assert fourth["status"] == "over_limit"

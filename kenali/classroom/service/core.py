@@ -139,6 +139,7 @@ class Classroom:
             "assignment": assignment.id if assignment else None,
         }
         if over:  # no attempt left: recorded, not judged for the learner, earns nothing
+            common["attempt"] = policy.attempts or attempt  # the attempts that count: all of them used
             return CheckOut(status="over_limit", disclosure=DisclosureOut(parts=False, explanation=d.explanation,
                                                                           distance=False),
                             explanation=explanation, **common)
