@@ -13,13 +13,21 @@ from kenali.session import Session
 from kenali.store import Store
 
 from . import test_service
-from .test_service import ANI, POLICY, ClassServer
+from .test_service import ANI, ClassServer
+
+POLICY = """
+assignments:
+  - id: kuis1
+    title: Kuis 1
+    exercises: ["1.1", "1.13"]
+    policy: {attempts: 2, credit: best, show_parts: never, show_explanation: final, show_distance: false}
+"""
 
 
 @pytest.fixture
 def classroom(tmp_path, monkeypatch):
     db = f"sqlite:///{tmp_path / 'kelas.db'}"
-    server = ClassServer(tmp_path, db)
+    server = ClassServer(tmp_path, db, policy=POLICY)
     policy = tmp_path / "kebijakan-rilis.yaml"
     policy.write_text(POLICY, encoding="utf-8")
     done = release(policy, tmp_path / "rilis")
@@ -64,7 +72,7 @@ def test_a_class_with_the_real_server_stopped_and_started_mid_class(classroom, m
 
     port = server.port
     monkeypatch.setattr(test_service, "free_port", lambda: port)
-    state["server"] = server = ClassServer(tmp, db)  # back, on the same database and address
+    state["server"] = server = ClassServer(tmp, db, policy=POLICY)  # back, on the same database and address
     s.client.push()
     assert s.client.wait_idle(15), s.client.last_error
     latest = s.store.latest("1.13")
