@@ -434,3 +434,18 @@ def test_a_batch_is_judged_in_the_order_the_learner_answered(server: ClassServer
     status, _ = server.call("api/records", {"records": batch}, ANI)
     assert status == 200
     assert [(r.seq, r.attempt, r.status) for r in server.rows("ani", "1.13")] == [(1, 1, "wrong"), (2, 2, "correct")]
+
+
+def test_a_database_failure_is_a_503_the_client_retries(server: ClassServer, monkeypatch: pytest.MonkeyPatch):
+    """Bug: a database error answers 200 or a bare 500 -> the kernel marks records as sent that were never stored."""
+    from kenali.classroom.db import ClassDBError
+
+    def broken(row: Any) -> None:
+        raise ClassDBError("cannot write to the class database sqlite:///kelas.db: disk I/O error")
+
+    monkeypatch.setattr(server.state.room.db, "add_attempt", broken)
+    status, out = server.call("api/records", {"records": [record("1.12", 1, "b")]}, ANI)
+    assert status == 503 and "sent again later" in out["error"]
+    monkeypatch.undo()
+    status, out = server.call("api/records", {"records": [record("1.12", 1, "b")]}, ANI)
+    assert status == 200 and out["accepted"] == [{"exercise": "1.12", "seq": 1}]

@@ -39,11 +39,24 @@
   }
   function fill(tbody, rows) { tbody.replaceChildren.apply(tbody, rows); }
 
+  // The hub login has expired: load the page again, which goes through the hub's login (at most once a minute).
+  function relogin() {
+    var last = +(window.sessionStorage.getItem("kelas-relogin") || 0);
+    if (Date.now() - last > 60000) {
+      window.sessionStorage.setItem("kelas-relogin", String(Date.now()));
+      window.location.reload();
+    }
+  }
+
   function poll(url, draw) {
     var offline = document.getElementById("offline");
     function tick() {
       fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"})
-        .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+        .then(function (r) {
+          if (r.status === 401) relogin();
+          if (!r.ok) throw new Error("HTTP " + r.status);
+          return r.json();
+        })
         .then(function (data) { offline.hidden = true; draw(data); document.body.dataset.polls = String(
           (+document.body.dataset.polls || 0) + 1); })
         .catch(function () { offline.hidden = false; })
