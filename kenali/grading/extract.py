@@ -27,6 +27,7 @@ from typing import Any
 from .. import __version__
 from ..bank import Bank, Course
 from ..model import Exercise
+from ..records import VERDICT_MODE
 from ..store import sort_records
 from .load import NotebookFile, Submission
 from .notes import Note, note
@@ -282,9 +283,15 @@ def record_time(rec: dict[str, Any]) -> datetime | None:
 
 
 def history(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """An exercise's records (already in order) as attempts to re-check: answer, hints, time, sequence."""
+    """An exercise's records (already in order) as attempts to re-check: answer, hints, time, sequence.
+
+    A record in :data:`kenali.records.VERDICT_MODE` is the class server's verdict on the ``pending`` answer
+    just before it, copied for the learner's view: the same answer, not a new attempt, so it is left out.
+    """
     out = []
     for rec in recs:
+        if rec.get("mode") == VERDICT_MODE:
+            continue
         seq = rec.get("seq")
         out.append({"answer": rec.get("answer"), "hints": _hints(rec), "at": record_time(rec),
                     "seq": seq if isinstance(seq, int) and not isinstance(seq, bool) else 0})
@@ -345,7 +352,8 @@ def plan(sub: Submission, course: Course, banks: list[Bank], bank_hashes: dict[s
             recs = latest.get(ex.id)
             if recs:
                 last = recs[-1]
-                out.widget[ex.id] = {"answer": last.get("answer"), "attempts": len(recs),
+                attempts = sum(r.get("mode") != VERDICT_MODE for r in recs)
+                out.widget[ex.id] = {"answer": last.get("answer"), "attempts": attempts,
                                      "time": str(last.get("time", ""))[:40]}
                 out.history[ex.id] = history(recs)
         for ex in coded:  # code answers come from re-execution; their records only tell the hints used

@@ -177,3 +177,13 @@ def test_cli_with_a_policy_reports_it(kit, tmp_path, capsys):
     with (tmp_path / "out" / "attempts.csv").open(encoding="utf-8", newline="") as fh:
         row = next(r for r in csv.DictReader(fh) if r["exercise"] == "5.14")
     assert (row["first_points"], row["final_points"], row["attempts"]) == ("0", "0", "2")
+
+
+def test_the_class_servers_verdict_copy_is_not_a_second_attempt(kit, tmp_path):
+    """A ``pending`` answer (class server unreachable) and the copy of the server's verdict on it, written by
+    the client with ``mode: kelas``, are one attempt: under ``attempts: 1`` the right answer still counts."""
+    pending = {**kit.record("5.14", "b", "sari", ts=T0, attempt=1), "status": "pending", "score": 0.0}
+    verdict = {**kit.record("5.14", "b", "sari", ts=T0 + 5, attempt=2), "mode": "kelas"}
+    policy = _policy(tmp_path, _quiz("first", ", attempts: 1"))
+    res = kit.row(_grade(kit, tmp_path, {"sari": [pending, verdict]}, policy), "sari")["exercises"]["5.14"]
+    assert (res["attempts"], res["counted"], res["over_limit"], res["final"]) == (1, 1, 0, 1)
