@@ -66,7 +66,7 @@ def make_rows(learners: int, exercises: int, seed: int = 7) -> list[AttemptRow]:
         skill = rng.random()
         reach = len(pool) if rng.random() > 0.1 else rng.randint(1, len(pool))  # a few stall
         for ex in pool[:reach]:
-            tries = 1 if rng.random() < skill * 0.8 else rng.randint(2, 5)
+            tries = 1 if rng.random() < skill * 0.5 else rng.randint(2, 6)
             for attempt in range(1, tries + 1):
                 clock += timedelta(seconds=rng.randint(5, 60))
                 answer = ex.correct_answer() if attempt == tries and rng.random() < 0.85 else wrong_answer(ex, rng)
