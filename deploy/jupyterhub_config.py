@@ -6,7 +6,10 @@ variables (all optional unless marked):
 * ``KENALI_HUB_DATA`` (``./kenali-hub``): the hub's state: its SQLite database, cookie secret, class database.
 * ``KENALI_HUB_IP``, ``KENALI_HUB_PORT`` (``127.0.0.1``, ``8000``): where learners reach the hub (the proxy).
 * ``KENALI_HUB_API_PORT``, ``KENALI_PROXY_API_PORT`` (``8081``, ``8001``): the hub's and the proxy's own ports.
-* ``KENALI_SERVICE_PORT`` (``10101``): the class server's port, on 127.0.0.1.
+* ``KENALI_SERVICE_PORT`` (``10101``): the class server's port.
+* ``KENALI_SERVICE_HOST`` (``127.0.0.1``): the class server's host as the proxy and the kernels reach it
+  (Zero to JupyterHub: ``hub``, the hub pod's Kubernetes service); ``KENALI_SERVICE_LISTEN`` (the host): the
+  address it listens on (Zero to JupyterHub: ``0.0.0.0``).
 * ``KENALI_SERVICE`` (``managed``): ``managed``, the hub starts ``kenali serve`` and starts it again within its
   30 s poll when it dies; ``external``, something else runs it (systemd, a test) with the API token
   ``KENALI_SERVICE_TOKEN``.
@@ -19,8 +22,8 @@ variables (all optional unless marked):
 * ``KENALI_FACILITATORS`` (none): comma-separated user names, put in the hub group ``kenali-fasilitator``.
 * ``KENALI_COURSE_REPO``, ``KENALI_COURSE_BRANCH`` (none, ``main``): the course's git URL; a learner who logs
   in lands on the nbgitpuller link, which clones the course into their home or updates it.
-* ``KENALI_CULL_IDLE`` (``3600``): seconds before an idle learner's server is stopped (jupyterhub-idle-culler);
-  0 turns culling off.
+* ``KENALI_CULL_IDLE`` (``3600``): standalone, seconds before an idle learner's server is stopped
+  (jupyterhub-idle-culler); 0 turns culling off. TLJH and Zero to JupyterHub cull with their own settings.
 
 Standalone (``jupyterhub -f deploy/jupyterhub_config.py``) the learners' servers are started by
 ``SimpleLocalProcessSpawner``: processes of the hub's own user, one home folder each under ``KENALI_HOMES``.
@@ -50,7 +53,8 @@ DATA.mkdir(parents=True, exist_ok=True)
 STANDALONE = "spawner_class" not in c.JupyterHub
 
 SERVICE_PORT = int(env("KENALI_SERVICE_PORT") or 10101)
-SERVICE_URL = f"http://127.0.0.1:{SERVICE_PORT}"
+SERVICE_HOST = env("KENALI_SERVICE_HOST") or "127.0.0.1"
+SERVICE_URL = f"http://{SERVICE_HOST}:{SERVICE_PORT}"
 CLASS_DB = env("KENALI_CLASS_DB") or f"sqlite:///{DATA / 'kenali-class.db'}"
 
 
@@ -146,6 +150,8 @@ if env("KENALI_POLICY"):
     service_env["KENALI_POLICY"] = str(Path(env("KENALI_POLICY")).expanduser().resolve())
 if (env("KENALI_SERVICE") or "managed") == "managed":
     service["command"] = [sys.executable, "-m", "kenali", "serve"]
+    if env("KENALI_SERVICE_LISTEN"):  # bind elsewhere than the URL's host (a pod listens on all addresses)
+        service["command"] += ["--ip", env("KENALI_SERVICE_LISTEN"), "--port", str(SERVICE_PORT)]
     service["environment"] = service_env
     service["cwd"] = str(DATA)
 elif env("KENALI_SERVICE") == "external":
@@ -157,7 +163,7 @@ else:
     _fail(f"KENALI_SERVICE is {env('KENALI_SERVICE')!r}: use 'managed' or 'external'")
 services: list[dict[str, object]] = [service]
 
-CULL = int(env("KENALI_CULL_IDLE") or 3600)
+CULL = int(env("KENALI_CULL_IDLE") or 3600) if STANDALONE else 0  # TLJH and Z2JH run their own culler
 if CULL > 0:
     services.append(
         {"name": "idle-culler", "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={CULL}"],
