@@ -218,3 +218,18 @@ def test_figures_from_rows_stored_in_the_database(db_url, rows, fixture_course):
         stored, learners = db.attempts(), db.learners()
     assert live_summary(stored, learners, fixture_course, NOW) == live_summary(rows.rows, learners, fixture_course, NOW)
     assert projector_summary("9.1", stored, fixture_course) == projector_summary("9.1", rows.rows, fixture_course)
+
+
+def test_polling_the_database_with_since_id(db_url, rows, fixture_course):
+    for i, user in enumerate(["ani", "budi", "cici"] * 4):
+        rows.add(user, f"9.{i % 3 + 1}", "c" if i % 3 != 1 else ["c"], i)
+    with ClassDB(db_url) as db:
+        state = LiveState(fixture_course)
+        for chunk in (rows.rows[:4], rows.rows[4:5], rows.rows[5:]):
+            for r in chunk:
+                db.add_attempt(r)
+            state.add(db.attempts(since_id=state.last_id))
+            assert state.last_id == db.last_id()
+        learners = db.learners()
+        assert state.summary(learners, NOW) == live_summary(db.attempts(), learners, fixture_course, NOW)
+        assert stats_of(state.summary(learners, NOW), "9.1").attempts == 4
