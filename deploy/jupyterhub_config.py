@@ -117,6 +117,7 @@ try:
 except ImportError as exc:
     _fail(f"kenali is not installed in the hub's Python ({sys.executable}): {exc}")
 c.Spawner.args = [
+    *c.Spawner.get("args", []),
     f"--ContentsManager.hide_globs={json.dumps(list(HIDDEN))}",
     "--LabApp.news_url=None",
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
@@ -136,7 +137,10 @@ c.Spawner.environment = {
 # A learner who logs in lands on the course: nbgitpuller clones it into their home (or updates it) and opens
 # the start notebook. Without a course repository they land in JupyterLab.
 COURSE_REPO = env("KENALI_COURSE_REPO")
-c.Spawner.default_url = "/" + pull_path(COURSE_REPO, env("KENALI_COURSE_BRANCH") or "main") if COURSE_REPO else "/lab"
+if COURSE_REPO:
+    c.Spawner.default_url = "/" + pull_path(COURSE_REPO, env("KENALI_COURSE_BRANCH") or "main")
+elif "default_url" not in c.Spawner:
+    c.Spawner.default_url = "/lab"
 
 # -- the class server, a service of the hub -------------------------------------------------------------
 service: dict[str, object] = {
@@ -161,7 +165,9 @@ elif env("KENALI_SERVICE") == "external":
     service["api_token"] = token
 else:
     _fail(f"KENALI_SERVICE is {env('KENALI_SERVICE')!r}: use 'managed' or 'external'")
-services: list[dict[str, object]] = [service]
+# added to what an outer configuration set (TLJH's and Z2JH's cullers, hub.services), never replacing it
+services: list[dict[str, object]] = [s for s in c.JupyterHub.get("services", []) if s.get("name") != SERVICE]
+services.append(service)
 
 CULL = int(env("KENALI_CULL_IDLE") or 3600) if STANDALONE else 0  # TLJH and Z2JH run their own culler
 if CULL > 0:
@@ -175,12 +181,20 @@ c.JupyterHub.services = services
 # A learner's server token ($JUPYTERHUB_API_TOKEN in the kernel) carries the scopes requested here that the
 # learner holds: so learners hold access to the class server (the 'user' role), and the token asks for it.
 SERVICE_ACCESS = f"access:services!service={SERVICE}"
-c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", SERVICE_ACCESS]
+token_scopes = c.Spawner.get("server_token_scopes") or ["users:activity!user", "access:servers!server"]
+c.Spawner.server_token_scopes = [*token_scopes, SERVICE_ACCESS]
 facilitators = sorted({n.strip() for n in (env("KENALI_FACILITATORS") or "").split(",") if n.strip()})
-c.JupyterHub.load_groups = {FACILITATOR_GROUP: {"users": facilitators}}
-roles: list[dict[str, object]] = [
-    {"name": "user", "description": "a learner: their own things and the class server",
-     "scopes": ["self", SERVICE_ACCESS]},
+groups = dict(c.JupyterHub.get("load_groups", {}))
+groups[FACILITATOR_GROUP] = {"users": sorted({*groups.get(FACILITATOR_GROUP, {}).get("users", []), *facilitators})}
+c.JupyterHub.load_groups = groups
+roles: list[dict[str, object]] = [dict(r) for r in c.JupyterHub.get("load_roles", [])]
+user_role = next((r for r in roles if r.get("name") == "user"), None)
+if user_role is None:
+    roles.append({"name": "user", "description": "a learner: their own things and the class server",
+                  "scopes": ["self", SERVICE_ACCESS]})
+else:  # an outer configuration shaped the 'user' role: add the class server to it
+    user_role["scopes"] = [*user_role.get("scopes", ["self"]), SERVICE_ACCESS]
+roles += [
     {"name": FACILITATOR_GROUP, "description": "facilitators: the class server's live page and the learners' list",
      "groups": [FACILITATOR_GROUP], "scopes": [SERVICE_ACCESS, "list:users", "read:users:activity"]},
     # the class server reads who is in the facilitator group

@@ -70,13 +70,23 @@ def test_inside_tljh_or_z2jh_the_outer_settings_stay(tmp_path: Path, monkeypatch
     outer.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
     outer.JupyterHub.authenticator_class = "github"
     outer.Spawner.environment = {"TZ": "Asia/Jakarta"}
+    outer.Spawner.default_url = "/lab/tree/README.md"
+    outer.JupyterHub.services = [{"name": "cull-idle", "command": ["cull"]}]
+    outer.JupyterHub.load_roles = [{"name": "user", "scopes": ["self", "read:hub"]},
+                                   {"name": "cull-idle", "services": ["cull-idle"], "scopes": ["list:users"]}]
     env = {"KENALI_SERVICE_HOST": "hub", "KENALI_SERVICE_LISTEN": "0.0.0.0",
            "KENALI_CLASS_DB": "postgresql+psycopg://kenali@db/kelas"}
     c = load(tmp_path, monkeypatch, env, outer)  # no passwords needed: the outer config logs people in
     assert c.JupyterHub.spawner_class == "kubespawner.KubeSpawner"
     assert c.JupyterHub.authenticator_class == "github"
     assert "bind_url" not in c.JupyterHub and "db_url" not in c.JupyterHub
-    [service] = c.JupyterHub.services  # no culler of ours: TLJH and Z2JH cull with their own settings
+    # theirs kept, ours added; no culler of ours: TLJH and Z2JH cull with their own settings
+    [culler, service] = c.JupyterHub.services
+    assert culler["name"] == "cull-idle"
+    roles = {r["name"]: r for r in c.JupyterHub.load_roles}
+    assert roles["user"]["scopes"] == ["self", "read:hub", "access:services!service=kenali"]
+    assert "cull-idle" in roles and "kenali-fasilitator" in roles
+    assert c.Spawner.default_url == "/lab/tree/README.md"
     assert service["url"] == "http://hub:10101"
     assert service["command"][-4:] == ["--ip", "0.0.0.0", "--port", "10101"]
     assert service["environment"]["KENALI_CLASS_DB"] == "postgresql+psycopg://kenali@db/kelas"
