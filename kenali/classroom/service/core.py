@@ -10,6 +10,8 @@ database, the deadline is judged by the server's clock.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -63,6 +65,10 @@ class Classroom:
         self.course = course
         self.policy = policy
         self.policy_digest = policy_digest(policy) if policy is not None else ""
+        # SQLite has one writer at a time; writers that meet in SQLite's busy handler sleep in steps of up to
+        # 100 ms, so this process queues its own writes instead (PostgreSQL locks per learner and exercise).
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if db.kind == "sqlite" else contextlib.nullcontext())
 
     def policy_for(self, ex: Exercise) -> tuple[Assignment | None, Policy]:
         if self.policy is None:
@@ -107,7 +113,8 @@ class Classroom:
             client_time=item.client_time or None, server_time=now, learner_id=item.learner,
             feedback=list(out.messages), late=late,
         )
-        stored = self.db.add_attempt(row)
+        with self._write_lock:
+            stored = self.db.add_attempt(row)
         if stored is None:  # stored meanwhile by another server process on the same database
             rows = self.db.attempts_of(user, ex.id)
             same = next((r for r in rows if r.seq == item.seq), None)
