@@ -233,3 +233,31 @@ def test_polling_the_database_with_since_id(db_url, rows, fixture_course):
         learners = db.learners()
         assert state.summary(learners, NOW) == live_summary(db.attempts(), learners, fixture_course, NOW)
         assert stats_of(state.summary(learners, NOW), "9.1").attempts == 4
+
+
+def test_code_answers_are_summarised_without_loading_the_grader(rows, fixture_course):
+    import subprocess
+    import sys
+
+    value = {"kind": "list", "items": [{"kind": "number", "value": 1.5}, {"kind": "text", "value": "a"}]}
+    rows.add("budi", "9.7", value, 1)
+    [wrong] = stats_of(live_summary(rows.rows, [], fixture_course, NOW), "9.7").wrong
+    assert wrong.answer == "list(2) [1.5, 'a']"
+    code = ("import sys; from kenali.classroom.live import describe; from kenali.bank import load_course; "
+            "ex = next(e for e in load_course().exercises() if e.is_code); "
+            "describe(ex, {'kind': 'number', 'value': 2}); print('kenali.grading.score' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_a_large_batch_leaves_the_garbage_collector_as_it_was(fixture_course):
+    import gc
+
+    many = [AttemptRow(id=i + 1, user=f"u{i % 50}", exercise="9.1", status="wrong", answer="c", attempt=i // 50 + 1,
+                       server_time=T0) for i in range(6000)]
+    assert gc.isenabled()
+    state = LiveState(fixture_course).add(many)
+    assert gc.isenabled() and state.last_id == 6000
+    with pytest.raises(AttributeError):
+        LiveState(fixture_course).add([*many, object()])  # a failure half-way
+    assert gc.isenabled()
