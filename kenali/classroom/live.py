@@ -18,8 +18,8 @@ Definitions (so the numbers mean one thing everywhere):
   correct; "stuck for" runs from their first attempt of it to ``now``.
 
 :class:`LiveState` takes rows in as they arrive (one pass, a few dictionary lookups per row) and a summary
-costs what the page shows, so a poll of a class of 200 with 50 000 attempts takes about 20 ms of CPU;
-:func:`live_summary` is the one-shot form (all rows each time, about five times that). Answers are described
+costs what the page shows: a poll of a class of 200 with 50 000 attempts took about 20 ms of CPU where it was
+measured, :func:`live_summary` (the one-shot form, every row each time) about 160 ms. Answers are described
 and feedback rendered only for the few wrong answers shown. Figures: ``bench/live_bench.py``.
 """
 
