@@ -271,12 +271,20 @@ def build_banks(
     return written
 
 
+#: Notebooks committed without outputs: what they print is about the learner's machine (the setup check's folder
+#: paths, versions, free disk), so a stored output would be this machine's and differ on every other one.
+MACHINE_NOTEBOOKS = frozenset({"cek_persiapan.ipynb"})
+
+
 def build_lessons(root: Path | None = None, only: Iterable[str] | None = None, log=print) -> list[Path]:
-    """Execute the hand-written lesson notebooks in place and store their outputs."""
+    """Execute the hand-written lesson notebooks in place and store their outputs (all but
+    :data:`MACHINE_NOTEBOOKS`, whose output describes the machine they run on)."""
     root = root or course_root()
     written = []
     for path in sorted((root / "notebooks").glob("*.ipynb")):
         if only and not any(path.name.startswith(o) for o in only):
+            continue
+        if path.name in MACHINE_NOTEBOOKS:
             continue
         log(f"executing {path.relative_to(root)}")
         nb = nbformat.read(path, as_version=4)

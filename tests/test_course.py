@@ -154,7 +154,9 @@ def test_data_generator_reproduces_the_committed_csv_files(tmp_path):
 # -- every notebook as a learner meets it: cells that run alone, links that open, lessons without code ---------
 
 NOTEBOOK_FOLDERS = ("notebooks", "exercises", "solutions")
-KENALI_CALL = re.compile(r"\b(mulai|tampilkan|cek|kemajuan|identitas|serahkan|ringkasan|muat|petunjuk|solusi)\(")
+KENALI_CALL = re.compile(
+    r"\b(mulai|tampilkan|cek|kemajuan|identitas|serahkan|ringkasan|muat|petunjuk|solusi|cek_persiapan)\("
+)
 MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 
 
@@ -283,3 +285,22 @@ def test_a_cell_runs_alone_in_a_fresh_kernel(notebook, cell_id, tmp_path):
     outputs = nb.cells[0].outputs
     assert not [o for o in outputs if o.output_type == "error"], outputs
     assert any(o.output_type in {"execute_result", "display_data"} for o in outputs), outputs
+
+
+def test_the_setup_check_is_committed_and_built_without_machine_output(tmp_path):
+    """The setup check prints this machine's paths, versions and free disk: `kenali build --lessons` never
+    stores that output, and the committed notebook carries none."""
+    import shutil
+
+    import nbformat
+
+    from kenali.build import build_lessons
+
+    source = ROOT / "notebooks" / "cek_persiapan.ipynb"
+    committed = nbformat.read(source, as_version=4)
+    assert all(not c.get("outputs") for c in committed.cells if c.cell_type == "code")
+    (tmp_path / "notebooks").mkdir()
+    copy = tmp_path / "notebooks" / "cek_persiapan.ipynb"
+    shutil.copy(source, copy)
+    assert build_lessons(tmp_path, only=["cek"], log=lambda _: None) == []
+    assert copy.read_bytes() == source.read_bytes()
