@@ -121,6 +121,27 @@ def test_attempt_numbers_stay_unique_under_concurrent_writers(db_url):
         assert db.count_attempts("budi", "1.1") == 240
 
 
+def test_servers_starting_at_once_create_the_tables_once(db_url):
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def opener() -> None:
+        try:
+            start.wait()
+            ClassDB(db_url).close()
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=opener) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    with ClassDB(db_url) as db, db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM schema_version").scalar() == 1
+
+
 @pytest.mark.parametrize(("answer", "why"), [
     ("lone \ud800 surrogate", "surrogate"),
     ({"key \udfff": 1}, "surrogate"),
