@@ -292,8 +292,10 @@ class _Wrong:
         """A row with the feedback most of the sample got (feedback follows the answer, so a few suffice)."""
         if self.chosen is not None:
             return self.chosen
-        counts = Counter(repr(r.feedback) for r in self.sample)
-        best = max(self.sample, key=lambda r: (counts[repr(r.feedback)], bool(r.feedback), -r.id))
+        texts = [repr(r.feedback) for r in self.sample]
+        counts = Counter(texts)
+        _, best = max(zip(texts, self.sample, strict=True),
+                      key=lambda tr: (counts[tr[0]], bool(tr[1].feedback), -tr[1].id))
         if len(self.sample) >= FEEDBACK_SAMPLE:
             self.chosen = best
         return best
