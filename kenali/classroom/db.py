@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -314,7 +315,8 @@ class ClassDB:
         try:
             parsed = make_url(url)
         except Exception as e:
-            raise ClassDBError(f"class database URL {url!r:.80} is not a database URL ({e}); expected "
+            shown = re.sub(r"//([^:@/]*):[^@/]*@", r"//\1:***@", str(url))[:80]  # a password must not reach a log
+            raise ClassDBError(f"class database URL {shown!r} is not a database URL ({e}); expected "
                                "sqlite:///path.db or postgresql+psycopg://user@host/dbname") from None
         self.url = redacted(parsed)
         backend = parsed.get_backend_name()

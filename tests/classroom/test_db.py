@@ -245,6 +245,9 @@ def test_unsupported_and_malformed_urls():
         ClassDB("mysql://kelas:rahasia@localhost/kelas")
     with pytest.raises(ClassDBError, match="not a database URL"):
         ClassDB("kelas.db")
+    with pytest.raises(ClassDBError, match="not a database URL") as info:
+        ClassDB("postgresql://kelas:rahasia@host:port-bukan-angka/kelas")
+    assert "rahasia" not in str(info.value) and "kelas:***@host" in str(info.value)
 
 
 def test_unreachable_postgres_names_the_url_without_the_password():
