@@ -315,7 +315,7 @@ class ClassDB:
         try:
             parsed = make_url(url)
         except Exception as e:
-            shown = re.sub(r"//([^:@/]*):[^@/]*@", r"//\1:***@", str(url))[:80]  # a password must not reach a log
+            shown = re.sub(r"//([^:@/]*):[^@]*@", r"//\1:***@", str(url))[:80]  # a password must not reach a log
             raise ClassDBError(f"class database URL {shown!r} is not a database URL ({e}); expected "
                                "sqlite:///path.db or postgresql+psycopg://user@host/dbname") from None
         self.url = redacted(parsed)
