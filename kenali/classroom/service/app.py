@@ -99,7 +99,8 @@ def open_state(opts: Options) -> State:
             raise ServeError(f"policy file: {exc}") from None
     auth: Backend
     try:
-        auth = TokenFileBackend(opts.tokens) if opts.tokens is not None else HubBackend()
+        auth = (TokenFileBackend(opts.tokens) if opts.tokens is not None
+                else HubBackend(prefix=service_prefix(opts.prefix)))
     except AuthConfigError as exc:
         raise ServeError(str(exc)) from None
     try:

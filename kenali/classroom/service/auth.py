@@ -95,7 +95,7 @@ class HubBackend:
 
     kind = "hub"
 
-    def __init__(self, service_name: str | None = None, cache_seconds: int = 60):
+    def __init__(self, service_name: str | None = None, prefix: str | None = None, cache_seconds: int = 60):
         from jupyterhub.services.auth import HubOAuth
 
         if not os.environ.get("JUPYTERHUB_API_TOKEN"):
@@ -103,7 +103,14 @@ class HubBackend:
                 "JUPYTERHUB_API_TOKEN is not set: `kenali serve` runs as a JupyterHub service (the hub starts it "
                 "and sets the JUPYTERHUB_* variables). For a test or a benchmark without a hub, give --tokens FILE.")
         self.service_name = service_name or os.environ.get("JUPYTERHUB_SERVICE_NAME") or "kenali"
-        self.hub_auth = HubOAuth(cache_max_age=cache_seconds)
+        # A service the hub starts gets every JUPYTERHUB_* variable; one started by an administrator (an
+        # "external" service) may have only the token and the API URL: the rest follows JupyterHub's defaults.
+        settings: dict[str, Any] = {"cache_max_age": cache_seconds}
+        if not os.environ.get("JUPYTERHUB_CLIENT_ID"):
+            settings["oauth_client_id"] = f"service-{self.service_name}"
+        if not os.environ.get("JUPYTERHUB_SERVICE_PREFIX") and prefix:
+            settings["base_url"] = prefix
+        self.hub_auth = HubOAuth(**settings)
         self.required = {f"access:services!service={self.service_name}"}
         self.hub_auth.access_scopes = set(self.required)
 
