@@ -22,6 +22,7 @@ It is a benchmark that prints figures, never a timed test. Examples::
     python bench/class_load.py                                  # 200 learners, 3 minutes, through the proxy
     python bench/class_load.py --seconds 60 --through direct    # straight to the class server (as kernels do)
     python bench/class_load.py --seconds 30 --ramp 200,400,800 --ramp-seconds 30
+    python bench/class_load.py --postgres --seconds 30 --ramp 400,800  # a throw-away PostgreSQL cluster
     python bench/class_load.py --db postgresql+psycopg://kenali@127.0.0.1:5432/kelas
 
 The last line is a JSON object with every figure, for tools.
@@ -231,6 +232,44 @@ def print_level(title: str, r: dict[str, Any]) -> None:
               f"(peak {r['class_server_rss_peak_mib']} MiB)")
 
 
+# -- a throw-away PostgreSQL cluster (--postgres) ----------------------------------------------------------
+
+
+class Postgres:
+    """``initdb`` + ``pg_ctl start`` in a temporary folder, on a free port of 127.0.0.1 (trust login, default
+    durability settings: fsync on); as the ``postgres`` user when run as root, since PostgreSQL refuses root."""
+
+    def __init__(self, root: Path):
+        import glob
+        import shutil
+        import subprocess
+
+        from hub.hub import free_port
+
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or [shutil.which("initdb") or ""]
+        if not found[-1]:
+            raise SystemExit("class_load.py: --postgres needs PostgreSQL's server programs "
+                             "(apt-get install postgresql)")
+        self.bindir = Path(found[-1]).parent
+        self.run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.root, self.port = root, free_port()
+        root.mkdir(parents=True, exist_ok=True)
+        if self.run_as:
+            os.chmod(root.parent, 0o755)  # the temporary folder is private to root: let postgres pass through
+            shutil.chown(root, "postgres")
+        self.data = root / "data"
+        self._run = lambda *a: subprocess.run([*self.run_as, *a], check=True, capture_output=True, timeout=120)
+        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                  "--locale=C")
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(root / "server.log"), "-w", "-o",
+                  f"-p {self.port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=100", "start")
+        self._run(str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "kenali")
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/kenali"
+
+    def stop(self) -> None:
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
 # -- main -------------------------------------------------------------------------------------------------
 
 
@@ -257,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ramp-every", default="1,2", help="pause between clicks during the ramp, min,max s")
     parser.add_argument("--ramp-seconds", type=float, default=30.0)
     parser.add_argument("--db", default="", help="class database URL (default: SQLite in the hub's folder)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="start a throw-away PostgreSQL cluster for the class database (stopped at the end)")
     parser.add_argument("--seed", type=int, default=12)
     args = parser.parse_args(argv)
 
@@ -266,10 +307,16 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"through": args.through, "machine_cores": os.cpu_count(), "levels": []}
     with tempfile.TemporaryDirectory(prefix="kenali-load-") as tmp:
         extra = {"KENALI_CULL_IDLE": "0"}
-        if args.db:
-            extra["KENALI_CLASS_DB"] = args.db
+        postgres = Postgres(Path(tmp) / "postgres") if args.postgres else None
+        if args.db or postgres:
+            extra["KENALI_CLASS_DB"] = postgres.url if postgres else args.db
         t0 = time.monotonic()
-        hub = start_hub(Path(tmp), extra=extra)
+        try:
+            hub = start_hub(Path(tmp) / "hub", extra=extra)
+        except BaseException:
+            if postgres:
+                postgres.stop()
+            raise
         try:
             print(f"hub up in {time.monotonic() - t0:.1f} s at {hub.url}; class server at {hub.service_url}")
             t0 = time.monotonic()
@@ -289,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
             strays = hub.stop()
             if strays:
                 print(f"warning: ended {len(strays)} processes the hub left running", file=sys.stderr)
+            if postgres:
+                postgres.stop()
     print(json.dumps(results))
     return 0
 
