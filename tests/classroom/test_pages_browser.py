@@ -114,6 +114,13 @@ def test_live_view_updates_without_reload_and_shows_html_as_text(browser: Any, s
     expect(page.locator('#learners tr[data-user="ani"]')).to_contain_text("1.13")
     assert page.evaluate("window.__same_page === true")
 
+    # one lesson at a time: lesson 02 has no answers yet, lesson 01 has them all
+    page.locator("#lesson").select_option("02")
+    expect(page.locator('#exercises tr[data-exercise="1.12"]')).to_have_count(0, timeout=10_000)
+    expect(page.locator("#empty")).to_be_visible()
+    page.locator("#lesson").select_option("")
+    expect(page.locator('#exercises tr[data-exercise="1.12"]')).to_be_visible(timeout=10_000)
+
     # an answer written as HTML is shown as the text it is
     server.check("1.10", EVIL, seq=1, token=ANI)
     wrong = page.locator('.wrong-ex[data-exercise="1.10"]')

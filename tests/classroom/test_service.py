@@ -449,3 +449,16 @@ def test_a_database_failure_is_a_503_the_client_retries(server: ClassServer, mon
     monkeypatch.undo()
     status, out = server.call("api/records", {"records": [record("1.12", 1, "b")]}, ANI)
     assert status == 200 and out["accepted"] == [{"exercise": "1.12", "seq": 1}]
+
+
+def test_the_live_figures_of_one_lesson(server: ClassServer):
+    """Bug: the lesson filter is ignored (or the cache serves one lesson's figures for another)."""
+    server.check("1.12", "a", seq=1)
+    _, everything = server.call("api/live", token=SARI)
+    _, lesson2 = server.call("api/live?lesson=02", token=SARI)
+    _, lesson1 = server.call("api/live?lesson=01", token=SARI)
+    assert any(e["exercise"] == "1.12" for e in everything["exercises"])
+    assert lesson2["lesson"] == "02" and all(e["lesson"] == "02" for e in lesson2["exercises"])
+    assert lesson2["stuck"] == [] and [s["user"] for s in lesson1["stuck"]] == ["ani"]
+    status, out = server.call("api/live?lesson=99", token=SARI)
+    assert status == 400 and "99" in out["error"]

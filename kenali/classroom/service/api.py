@@ -157,7 +157,10 @@ class LiveHandler(JSONHandler):
 
     async def get(self) -> None:
         await self.facilitator()
-        data = await self.run(None, self.state.live_json)
+        lesson = self.get_query_argument("lesson", None) or None
+        if lesson is not None and lesson not in self.state.lessons():
+            self.fail(400, f"there is no lesson {lesson!r} (lessons: {', '.join(self.state.lessons())})")
+        data = await self.run(None, self.state.live_json, lesson)
         self.finish(data)
 
 

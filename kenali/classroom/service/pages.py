@@ -93,7 +93,9 @@ class LivePage(PageHandler):
     """``GET /``: who is where, each exercise's share correct and attempts, common wrong answers, stuck learners."""
 
     def get(self) -> None:
-        self.render("live.html", title=t("kelas.title"), body_class="live-page", config=self.config(view="live"))
+        lessons = self.state.lessons()
+        self.render("live.html", title=t("kelas.title"), body_class="live-page", lessons=lessons,
+                    config=self.config(view="live"))
 
 
 class ProjectorPage(PageHandler):

@@ -64,7 +64,7 @@ class State:
         self.limiter = RateLimiter(rate, burst)
         self._locks: dict[str, asyncio.Lock] = {}
         self._live_state = LiveState(room.course.course)
-        self._live: tuple[float, str] | None = None
+        self._live: dict[str | None, tuple[float, str]] = {}  # lesson (None: all) -> (when, JSON)
         self._live_lock = threading.Lock()
         self.latencies: deque[float] = deque(maxlen=2000)  # seconds per judged request (check and sync)
 
@@ -82,16 +82,18 @@ class State:
 
     # -- live figures (blocking: called in the pool) ------------------------------------------------
 
-    def live_json(self, now: datetime | None = None) -> str:
-        """The live view's figures as JSON (cached for :data:`LIVE_MAX_AGE`; only new attempts are read)."""
+    def live_json(self, lesson: str | None = None, now: datetime | None = None) -> str:
+        """The live view's figures as JSON, of one lesson or all (cached for :data:`LIVE_MAX_AGE`; only new
+        attempts are read)."""
         with self._live_lock:
-            if self._live is not None and time.monotonic() - self._live[0] < LIVE_MAX_AGE and now is None:
-                return self._live[1]
+            cached = self._live.get(lesson)
+            if cached is not None and time.monotonic() - cached[0] < LIVE_MAX_AGE and now is None:
+                return cached[1]
             live = self._live_state
             live.add(self.room.db.attempts(since_id=live.last_id))
-            summary = live.summary(self.room.db.learners(), now or datetime.now(UTC))
+            summary = live.summary(self.room.db.learners(), now or datetime.now(UTC), lesson=lesson)
             text = json.dumps(summary.to_json(), ensure_ascii=False)
-            self._live = (time.monotonic(), text)
+            self._live[lesson] = (time.monotonic(), text)
             return text
 
     def projector_json(self, exercise_id: str) -> str:
@@ -102,6 +104,10 @@ class State:
         if ex is not None:
             summary["key"] = _key_labels(ex)
         return json.dumps(summary, ensure_ascii=False)
+
+    def lessons(self) -> dict[str, str]:
+        """Lesson number -> title, in course order (the live view's lesson filter)."""
+        return {bank.lesson: bank.title for bank in self.room.course.course.banks}
 
     # -- exercises -----------------------------------------------------------------------------------
 

@@ -51,7 +51,7 @@
   function poll(url, draw) {
     var offline = document.getElementById("offline");
     function tick() {
-      fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"})
+      fetch(typeof url === "function" ? url() : url, {credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"})
         .then(function (r) {
           if (r.status === 401) relogin();
           if (!r.ok) throw new Error("HTTP " + r.status);
@@ -138,7 +138,17 @@
   }
 
   if (cfg.view === "live") {
-    poll(cfg.prefix + "api/live", drawLive);
+    // one lesson or all, remembered in the address (#01) so a reload keeps it
+    var select = document.getElementById("lesson");
+    select.value = window.location.hash.slice(1);
+    if (select.selectedIndex < 0) select.value = "";
+    poll(function () {
+      return cfg.prefix + "api/live" + (select.value ? "?lesson=" + encodeURIComponent(select.value) : "");
+    }, drawLive);
+    select.addEventListener("change", function () {
+      window.history.replaceState(null, "", select.value ? "#" + select.value : window.location.pathname);
+      document.body.dataset.lesson = select.value;
+    });
   } else {
     var toggle = document.getElementById("toggle-key");
     toggle.addEventListener("click", function () {
