@@ -133,7 +133,10 @@ def _plain(value: Any, depth: int = 0) -> bool:
 def _check_answer(value: Any) -> Any:
     if not _plain(value):
         raise ValueError("the answer is not plain JSON data (or is nested too deeply)")
-    size = answer_size(value)
+    try:
+        size = answer_size(value)
+    except UnicodeEncodeError:
+        raise ValueError("the answer holds text that is not valid Unicode (a lone surrogate)") from None
     if size > MAX_ANSWER_BYTES:
         raise ValueError(f"the answer has {size} bytes, more than {MAX_ANSWER_BYTES}")
     return value

@@ -251,6 +251,7 @@ def test_the_keyless_form_carries_no_key(server: ClassServer):
         (b'{"exercise": "1.12", "answer": "a", "score": 1}', "score"),
         (b'{"exercise": "1.12", "hints": "2"}', "hints"),
         (b'{"exercise": "1.12", "answer": "' + b"x" * (MAX_BODY_BYTES + 10) + b'"}', "bytes"),
+        (b'{"exercise": "1.10", "answer": "\\ud800"}', "Unicode"),
     ],
 )
 def test_malformed_or_too_large_bodies_are_a_400_with_a_reason(server: ClassServer, raw: bytes, reason: str):
