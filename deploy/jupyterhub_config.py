@@ -195,10 +195,9 @@ if user_role is None:
 else:  # an outer configuration shaped the 'user' role: add the class server to it
     user_role["scopes"] = [*user_role.get("scopes", ["self"]), SERVICE_ACCESS]
 roles += [
+    # (the class server itself needs no role: the hub tells it a user's admin flag and groups with their token)
     {"name": FACILITATOR_GROUP, "description": "facilitators: the class server's live page and the learners' list",
      "groups": [FACILITATOR_GROUP], "scopes": [SERVICE_ACCESS, "list:users", "read:users:activity"]},
-    # the class server reads who is in the facilitator group
-    {"name": "kenali-service", "services": [SERVICE], "scopes": ["read:users:name", "read:groups", "list:users"]},
 ]
 if CULL > 0:
     roles.append({"name": "idle-culler", "services": ["idle-culler"],
