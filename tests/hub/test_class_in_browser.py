@@ -123,6 +123,7 @@ def test_facilitator_opens_the_live_page(facilitator: Page, hub: Hub) -> None:
     facilitator.wait_for_url(re.compile(r"/services/kenali/"), timeout=60_000)
     expect(facilitator.locator("body")).to_contain_text(t("kelas.title"))
     expect(facilitator.locator("body")).not_to_contain_text(t("kelas.forbidden_title"))
+    expect(facilitator.locator("body")).not_to_contain_text(LEARNER)  # nobody has answered yet
 
 
 def test_learner_answers_an_exercise(learner: Page, hub: Hub) -> None:
