@@ -188,9 +188,29 @@ class RecordIn(BaseModel):
 
 
 class RecordsIn(_Strict):
-    """``POST api/records``: records of the local store to sync (idempotent by exercise and ``seq``)."""
+    """``POST api/records``: records of the local store to sync (idempotent by exercise and ``seq``).
 
-    records: Annotated[list[RecordIn], Field(max_length=MAX_RECORDS)]
+    Each record is validated on its own (:meth:`split`): one malformed record is *rejected* with its reason
+    while the others are stored, so a record the server can never take does not block a learner's sync.
+    """
+
+    records: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECORDS)]
+
+    def split(self) -> tuple[list[RecordIn], list[Rejected]]:
+        """The valid records, and the others with the reason each is refused."""
+        good: list[RecordIn] = []
+        bad: list[Rejected] = []
+        for i, raw in enumerate(self.records):
+            try:
+                good.append(RecordIn.model_validate(raw))
+            except ValidationError as exc:
+                exercise, seq = raw.get("exercise"), raw.get("seq")
+                bad.append(Rejected(exercise=exercise[:_MAX_ID] if isinstance(exercise, str) else "",
+                                    seq=seq if isinstance(seq, int) and not isinstance(seq, bool) else 0,
+                                    reason=f"records.{i}: {explain(exc)}"))
+            except RecursionError:
+                bad.append(Rejected(exercise="", seq=0, reason=f"records.{i}: nested too deeply"))
+        return good, bad
 
 
 class CheckIn(_Strict):

@@ -463,3 +463,13 @@ def test_the_live_figures_of_one_lesson(server: ClassServer):
     assert lesson2["stuck"] == [] and [s["user"] for s in lesson1["stuck"]] == ["ani"]
     status, out = server.call("api/live?lesson=99", token=SARI)
     assert status == 400 and "99" in out["error"]
+
+
+def test_a_record_that_can_never_be_stored_does_not_block_the_others(server: ClassServer):
+    """Bug: a malformed record (or one the database refuses) fails the batch -> the kernel resends it forever."""
+    batch = [record("1.12", 1, "b"), record("1.12", 2, "a", hints=-1), record("1.10", 3, "\ud800")]
+    status, out = server.call("api/records", raw=json.dumps({"records": batch}).encode(), token=ANI)
+    assert status == 200
+    assert out["accepted"] == [{"exercise": "1.12", "seq": 1}]
+    assert {(r["exercise"], r["seq"]) for r in out["rejected"]} == {("1.12", 2), ("1.10", 3)}
+    assert all(r["reason"] for r in out["rejected"])

@@ -165,10 +165,10 @@ class Classroom:
         now = now or datetime.now(UTC)
         accepted: list[RecordRef] = []
         results: list[CheckOut] = []
-        rejected: list[Rejected] = []
+        records, rejected = body.split()  # a malformed record is rejected alone, never the whole batch
         # in the order the learner made them (per exercise, by local number), whatever order they came in:
         # "first attempt" and the attempt limit follow that order
-        for rec in sorted(body.records, key=lambda r: (r.exercise, r.seq)):
+        for rec in sorted(records, key=lambda r: (r.exercise, r.seq)):
             try:
                 out = self.judge(user, Answer(rec.exercise, rec.answer, rec.hints, rec.seq, rec.time or None,
                                               rec.learner, "sync"), now)
