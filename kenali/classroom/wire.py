@@ -188,11 +188,16 @@ class RecordIn(BaseModel):
 
 
 class RecordsIn(_Strict):
-    """``POST api/records``: records of the local store to sync (idempotent by exercise and ``seq``).
+    """``POST api/records``: records of the local store to sync (idempotent by exercise and ``seq``); every
+    record typed (what a client or a test builds). The server reads the same body as :class:`RecordsBatch`."""
 
-    Each record is validated on its own (:meth:`split`): one malformed record is *rejected* with its reason
-    while the others are stored, so a record the server can never take does not block a learner's sync.
-    """
+    records: Annotated[list[RecordIn], Field(max_length=MAX_RECORDS)]
+
+
+class RecordsBatch(_Strict):
+    """The body of ``POST api/records`` as the server reads it: each record is validated on its own
+    (:meth:`split`), so one malformed record is *rejected* with its reason while the others are stored, and a
+    record the server can never take does not block a learner's sync."""
 
     records: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECORDS)]
 
@@ -366,6 +371,6 @@ def dump(obj: BaseModel) -> str:
 
 __all__ = [
     "MAX_BODY_BYTES", "MAX_RECORDS", "CheckIn", "CheckOut", "DisclosureOut", "ErrorOut", "HealthOut", "RecordIn",
-    "RecordRef", "RecordsIn", "RecordsOut", "Rejected", "WireError", "dump", "explain", "msg_from_json",
+    "RecordRef", "RecordsBatch", "RecordsIn", "RecordsOut", "Rejected", "WireError", "dump", "explain", "msg_from_json",
     "msg_to_json", "parse", "parse_obj",
 ]

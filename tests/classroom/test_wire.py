@@ -7,7 +7,16 @@ import json
 import pytest
 
 from kenali.classroom import wire
-from kenali.classroom.wire import CheckIn, CheckOut, RecordsIn, WireError, msg_from_json, msg_to_json, parse
+from kenali.classroom.wire import (
+    CheckIn,
+    CheckOut,
+    RecordsBatch,
+    RecordsIn,
+    WireError,
+    msg_from_json,
+    msg_to_json,
+    parse,
+)
 from kenali.present.message import Msg, Percent, joined, msg
 
 
@@ -35,20 +44,24 @@ def test_unknown_key_from_another_edition_shows_its_text_not_an_error():
 def test_records_ignore_the_kernels_own_verdict_fields_but_type_the_rest():
     body = {"records": [{"exercise": "1.3", "seq": 2, "answer": "b", "status": "correct", "score": 1,
                          "attempt": 1, "_file": "000000000002.json", "v": 2}]}
-    (rec,), rejected = parse(RecordsIn, json.dumps(body)).split()
-    assert (rec.exercise, rec.seq, rec.answer) == ("1.3", 2, "b") and rejected == []
+    rec = parse(RecordsIn, json.dumps(body)).records[0]
+    assert (rec.exercise, rec.seq, rec.answer) == ("1.3", 2, "b")
+    (same,), rejected = parse(RecordsBatch, json.dumps(body)).split()
+    assert same == rec and rejected == []
+    with pytest.raises(WireError, match=r"records\.0\.seq"):
+        parse(RecordsIn, json.dumps({"records": [{"exercise": "1.3", "seq": "2"}]}))
 
 
 def test_a_malformed_record_is_rejected_alone():
     """Bug: one bad record fails the whole batch -> a record the server never takes blocks the learner's sync."""
     body = {"records": [{"exercise": "1.3", "seq": 1, "answer": "a"}, {"exercise": "1.3", "seq": 2, "hints": "x"},
                         {"exercise": "1.4", "seq": "3"}]}
-    good, bad = parse(RecordsIn, json.dumps(body)).split()
+    good, bad = parse(RecordsBatch, json.dumps(body)).split()
     assert [(r.exercise, r.seq) for r in good] == [("1.3", 1)]
     assert [(r.exercise, r.seq) for r in bad] == [("1.3", 2), ("1.4", 0)]
     assert "records.1: hints" in bad[0].reason and "records.2: seq" in bad[1].reason
     with pytest.raises(WireError, match=r"records\.0"):
-        parse(RecordsIn, json.dumps({"records": ["not a record"]}))
+        parse(RecordsBatch, json.dumps({"records": ["not a record"]}))
 
 
 @pytest.mark.parametrize(

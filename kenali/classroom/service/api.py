@@ -14,7 +14,7 @@ from typing import Any
 from tornado import web
 
 from ..db import ClassDBError, RowRejected
-from ..wire import MAX_BODY_BYTES, CheckIn, HealthOut, RecordsIn, WireError, dump, parse
+from ..wire import MAX_BODY_BYTES, CheckIn, HealthOut, RecordsBatch, WireError, dump, parse
 from .auth import AuthError, Identity
 from .core import Answer, UnknownExercise
 from .state import State
@@ -115,7 +115,7 @@ class RecordsHandler(JSONHandler):
 
     async def post(self) -> None:
         user = await self.kernel_user()
-        body: RecordsIn = self.body_of(RecordsIn)
+        body: RecordsBatch = self.body_of(RecordsBatch)
         started = time.perf_counter()
         out = await self.run(user.name, self.state.room.sync, user.name, body)
         self.state.observe(time.perf_counter() - started)

@@ -32,7 +32,7 @@ from ..policy import (
     redact,
     score_attempts,
 )
-from ..wire import CheckOut, DisclosureOut, RecordRef, RecordsIn, RecordsOut, Rejected, msg_to_json
+from ..wire import CheckOut, DisclosureOut, RecordRef, RecordsBatch, RecordsOut, Rejected, msg_to_json
 from .course import ServerCourse
 
 
@@ -160,7 +160,7 @@ class Classroom:
 
     # -- sync ----------------------------------------------------------------------------------
 
-    def sync(self, user: str, body: RecordsIn, now: datetime | None = None) -> RecordsOut:
+    def sync(self, user: str, body: RecordsBatch, now: datetime | None = None) -> RecordsOut:
         """Store the records of a learner's local store that the server does not have yet (by ``seq``)."""
         now = now or datetime.now(UTC)
         accepted: list[RecordRef] = []
