@@ -123,7 +123,9 @@ class State:
         return json.dumps(data, ensure_ascii=False)
 
     def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        """Let the answers being stored finish (queued work is dropped: its kernels send it again), then close
+        the database."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
         self.room.db.close()
 
 
