@@ -473,3 +473,22 @@ def test_a_record_that_can_never_be_stored_does_not_block_the_others(server: Cla
     assert out["accepted"] == [{"exercise": "1.12", "seq": 1}]
     assert {(r["exercise"], r["seq"]) for r in out["rejected"]} == {("1.12", 2), ("1.10", 3)}
     assert all(r["reason"] for r in out["rejected"])
+
+
+def test_a_restarted_server_keeps_counting_where_it_stopped(tmp_path: Path, db_url: str,
+                                                            monkeypatch: pytest.MonkeyPatch):
+    """Bug: counts or dedupe kept in memory only -> after a restart a resent record is a new attempt."""
+    monkeypatch.setattr(state_mod, "LIVE_MAX_AGE", 0.0)
+    first = ClassServer(tmp_path, db_url)
+    first.check("1.13", "80", seq=1)
+    first.stop()
+    again = ClassServer(tmp_path, db_url)
+    try:
+        status, out = again.call("api/records", {"records": [record("1.13", 1, "80"), record("1.13", 2, "90")]}, ANI)
+        assert status == 200 and [r["attempt"] for r in out["results"]] == [1, 2]
+        assert again.check("1.13", "65", seq=3)["status"] == "over_limit"
+        _, live = again.call("api/live", token=SARI)
+        (stats,) = [e for e in live["exercises"] if e["exercise"] == "1.13"]
+        assert stats["attempts"] == 3
+    finally:
+        again.stop()
