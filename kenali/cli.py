@@ -249,12 +249,13 @@ def cmd_hub_link(args: argparse.Namespace) -> int:
 
 
 def cmd_assignment_release(args: argparse.Namespace) -> int:
-    """Write the learners' copy of the course content, without the keys of the policy's assignments."""
+    """Write what learners get for graded assignments: the content without the assessed keys, the notebooks."""
     from .classroom.policy import PolicyError
-    from .classroom.release import ReleaseError, release
+    from .classroom.release import ReleaseError, assignment_link, release
 
     try:
-        done = release(args.policy, args.out)
+        done = release(args.policy, args.out, course=args.course)
+        links = {a: assignment_link(args.hub, done.out, a) for a in done.notebooks} if args.hub else {}
     except (PolicyError, ReleaseError, BankError) as exc:
         return _err(str(exc))
     except OSError as exc:
@@ -263,8 +264,14 @@ def cmd_assignment_release(args: argparse.Namespace) -> int:
         print(f"{assignment}: {len(ids)} exercise(s) without keys ({', '.join(ids)})")
     if not done.keyless:
         print("no assignment of the policy covers an exercise: the copy keeps every key")
-    print(f"written to {done.out}; in the learners' kernels set KENALI_CONTENT={done.out.resolve()} "
-          f"KENALI_POLICY={(done.out / 'kebijakan.yaml').resolve()}")
+    for assignment, path in sorted(done.notebooks.items()):
+        print(f"{assignment}: notebook {path}" + (f"\n  link: {links[assignment]}" if assignment in links else ""))
+    if done.notebooks and not done.repository:
+        print("git is not installed: the notebooks folder is no git repository, so nbgitpuller cannot hand it out")
+    policy = (done.out / "kebijakan.yaml").resolve()
+    print(f"written to {done.out}; in the learners' kernels set KENALI_CONTENT={done.out} KENALI_POLICY={policy}")
+    course = f" --course {done.source}" if args.course else ""
+    print(f"the class server checks with the keys: kenali serve{course} --policy {policy}")
     return 0
 
 
@@ -351,13 +358,20 @@ def build_parser() -> argparse.ArgumentParser:
     assignment = p.add_subparsers(dest="assignment_command", required=True)
     p = assignment.add_parser(
         "release",
-        help="write the course content with the keys of the policy's assignments removed",
-        description="Copy the course content to OUT, removing from every exercise an assignment of POLICY covers "
-        "its key and everything that reveals it (feedback per option, reasons, explanation, mistakes, solution). "
-        "Point the learners' kernels at it with KENALI_CONTENT=OUT; the class server checks those exercises.",
+        help="write the course content with the keys of the policy's assignments removed, and their notebooks",
+        description="Copy the course content (the installed course, or --course: the instructor's content folder "
+        "with their private banks) to OUT, removing from every exercise an assignment of POLICY covers its key and "
+        "everything that reveals it (feedback per option, reasons, explanation, mistakes, solution), and write "
+        "OUT/tugas/<assignment>.ipynb, the notebook learners open (a git repository nbgitpuller hands out). "
+        "Point the learners' kernels at it with KENALI_CONTENT=OUT; the class server (kenali serve --course "
+        "<the same content> --policy POLICY) checks those exercises.",
     )
     p.add_argument("policy", type=Path, help="the instructor's policy file (YAML)")
     p.add_argument("--out", type=Path, required=True, help="the folder to write (new, empty or an earlier release)")
+    p.add_argument("--course", type=Path,
+                   help="the content folder to release, with keys (banks/, syllabus/, roles.yaml, or <lang>/ below "
+                   "it), e.g. a copy of the course plus a private quiz bank; default: the installed course")
+    p.add_argument("--hub", help="the hub's public address: also print each notebook's nbgitpuller link")
     p.set_defaults(func=cmd_assignment_release)
 
     try:
