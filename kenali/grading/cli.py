@@ -133,7 +133,7 @@ def _policy(path: Path | None) -> tuple[dict[str, Any], str | None]:
         return {}, None
     line = (f"Policy {path.name} (digest {policy.digest()}, {len(policy.assignments)} assignment(s)): record times "
             "are self-reported by the learners' machines; a code exercise counts as one attempt.")
-    return {"policy": policy, "weights": policy.weights}, line
+    return {"policy": policy, "weights": policy.weights, "weights_from": str(path)}, line
 
 
 def describe_layers(layers: dict[str, Any]) -> str:

@@ -66,10 +66,12 @@ def select_banks(course: Course, only: list[str] | None) -> list[Bank]:
 
 
 def report_inputs(course: Course, banks: list[Bank], weights: dict[str, float] | None,
-                  roster: Path | None) -> tuple[list[LessonWeight], list[RosterRow] | None]:
-    """The lesson weights and the roster, checked before anything is graded (a mistake is one line)."""
+                  roster: Path | None, weights_from: str = "policy file",
+                  ) -> tuple[list[LessonWeight], list[RosterRow] | None]:
+    """The lesson weights and the roster, checked before anything is graded (a mistake is one line naming
+    ``weights_from``, the file the weights came from)."""
     try:
-        table = lesson_weights(banks, weights, root=course_root(), course=list(course.banks))
+        table = lesson_weights(banks, weights, root=course_root(), where=weights_from, course=list(course.banks))
         participants = read_roster(roster) if roster is not None else None
     except (WeightsError, RosterError) as exc:
         raise GradingError(str(exc)) from None
@@ -135,13 +137,15 @@ def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, wor
           limits: Limits | None = None, only: list[str] | None = None, use_cache: bool = True,
           progress: Progress | None = None, layers: dict[str, bool] | None = None,
           policy: PolicyFile | None = None,
-          weights: dict[str, float] | None = None, roster: Path | None = None) -> Outcome:
+          weights: dict[str, float] | None = None, weights_from: str = "policy file",
+          roster: Path | None = None) -> Outcome:
     """Grade every entry of ``submissions`` and write the reports to ``out_dir``.
 
     ``policy``: the instructor's assessment policy (:func:`kenali.classroom.policy.load_policy`); without
     one, practice rules apply (the latest answer counts). Its digest is part of the cache key.
 
-    ``weights``: the instructor's lesson weights (the policy file's ``weights``; default: by lesson time);
+    ``weights``: the instructor's lesson weights (the policy file's ``weights``; default: by lesson time), from
+    the file ``weights_from`` (named in their errors);
     ``roster``: a CSV of the Moodle course's participants, to match learners to for moodle.csv.
     ``layers`` switches confinement layers off (``{"netns": False}``): for measuring their cost only."""
     started = time.monotonic()
@@ -152,7 +156,7 @@ def grade(submissions: Path, out_dir: Path, *, course: Course | None = None, wor
         raise GradingError(f"{out_dir} exists and is not a folder")
     course = course or load_course()
     banks = select_banks(course, only)
-    table, participants = report_inputs(course, banks, weights, roster)
+    table, participants = report_inputs(course, banks, weights, roster, weights_from)
     limits = limits or Limits()
     workers = max(1, workers or os.cpu_count() or 1)
     hashes = bank_hashes(banks)

@@ -101,3 +101,19 @@ def test_weights_reach_the_reports(kit, tmp_path):
     assert "<td>25.0%</td>" in summary and "<td>75.0%</td>" in summary
     page = (tmp_path / "out" / "feedback" / "ani.html").read_text(encoding="utf-8")
     assert "Nilai akhir berbobot: 3,1 dari 100." in page and "bobot 75% dari nilai akhir" in page
+
+
+def test_cli_names_the_policy_file_when_its_weights_are_wrong(tmp_path, capsys):
+    """Every weights mistake is one line naming the file (docs/grading.md), not just "policy file"."""
+    from kenali.cli import main
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for weights, message in [('{"01": 1}', "no weight for lesson 02"), ('{"01": 1, "07": 1}', "'07' is not a lesson"),
+                             ('{"01": 0, "02": 0, "03": 0, "04": 0, "05": 0, "06": 0}', "add up to 0")]:
+        policy = tmp_path / "kelas.yaml"
+        policy.write_text(f"weights: {weights}\n", encoding="utf-8")
+        assert main(["grade", str(subs), "--out", str(tmp_path / "out"), "--policy", str(policy), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err and "kelas.yaml" in err, err
+    assert not (tmp_path / "out").exists()
