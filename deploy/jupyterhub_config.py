@@ -16,6 +16,12 @@ variables (all optional unless marked):
 * ``KENALI_CLASS_DB`` (``sqlite:///<data>/kenali-class.db``): the class server's database; a
   ``postgresql+psycopg://`` URL for large classes.
 * ``KENALI_POLICY`` (none): the instructor's assessment policy file, handed to the class server.
+* ``KENALI_RELEASE`` (none): a folder written by ``kenali assignment release`` (graded assignments): learners'
+  kernels load the course from it (``KENALI_CONTENT``, the assessed keys removed) with its policy copy
+  (``KENALI_POLICY=<release>/kebijakan.yaml``), and the class server gets that policy (``--policy``).
+* ``KENALI_PRIVATE_COURSE`` (none: the installed course): the instructor's content folder with keys, the one
+  the release was made from (``--course``), e.g. holding a private quiz bank; the class server checks with it
+  (``--course``). Keep it out of the learners' reach; only the hub's user needs to read it.
 * ``KENALI_HOMES`` (``<data>/homes``): root of the learners' homes (one-machine spawner only).
 * ``KENALI_HUB_PASSWORD`` (required standalone): the class password, 8 characters or more.
 * ``KENALI_HUB_ADMIN``, ``KENALI_HUB_ADMIN_PASSWORD`` (``admin``, required standalone, 32 characters or more).
@@ -134,6 +140,32 @@ c.Spawner.environment = {
     "KENALI_HOME": "~/.kenali",
     "KENALI_LANG": env("KENALI_LANG") or "id",
 }
+# -- graded assignments: the learners get the release without keys, the class server the keys -------------
+RELEASE = Path(env("KENALI_RELEASE")).expanduser().resolve() if env("KENALI_RELEASE") else None
+PRIVATE = Path(env("KENALI_PRIVATE_COURSE")).expanduser().resolve() if env("KENALI_PRIVATE_COURSE") else None
+SERVER_POLICY = Path(env("KENALI_POLICY")).expanduser().resolve() if env("KENALI_POLICY") else None
+if RELEASE is not None:
+    release_policy = RELEASE / "kebijakan.yaml"
+    if not (RELEASE / ".kenali-release").is_file() or not release_policy.is_file():
+        _fail(f"KENALI_RELEASE={RELEASE} is not a folder written by `kenali assignment release` "
+              "(no .kenali-release or kebijakan.yaml in it)")
+    if SERVER_POLICY is not None and (not SERVER_POLICY.is_file()
+                                      or SERVER_POLICY.read_bytes() != release_policy.read_bytes()):
+        _fail(f"KENALI_POLICY={SERVER_POLICY} differs from the policy the release was made with "
+              f"({release_policy}): release again, or leave KENALI_POLICY unset (the release's copy is used)")
+    SERVER_POLICY = release_policy
+    c.Spawner.environment = {**c.Spawner.environment, "KENALI_CONTENT": str(RELEASE),
+                             "KENALI_POLICY": str(release_policy)}
+if PRIVATE is not None:
+    if not (PRIVATE / "banks").is_dir() and not (PRIVATE / c.Spawner.environment["KENALI_LANG"] / "banks").is_dir():
+        _fail(f"KENALI_PRIVATE_COURSE={PRIVATE} is not a course content folder (no banks/ in it or below it)")
+    if RELEASE is None:
+        _fail("KENALI_PRIVATE_COURSE is set without KENALI_RELEASE: the learners would get no copy of its banks")
+    if not STANDALONE and PRIVATE.stat().st_mode & 0o005:
+        # learners are Unix users of this machine (TLJH): a folder others may read hands them the keys
+        print(f"deploy/jupyterhub_config.py: warning: {PRIVATE} may be read by other users: chmod o-rwx it "
+              "(only the hub's user needs it)", file=sys.stderr)
+
 # A learner who logs in lands on the course: nbgitpuller clones it into their home (or updates it) and opens
 # the start notebook. Without a course repository they land in JupyterLab.
 COURSE_REPO = env("KENALI_COURSE_REPO")
@@ -150,10 +182,14 @@ service: dict[str, object] = {
     "oauth_no_confirm": True,  # facilitators go straight to the live page, no "authorize?" page
 }
 service_env = {"KENALI_CLASS_DB": CLASS_DB, "KENALI_LANG": env("KENALI_LANG") or "id"}
-if env("KENALI_POLICY"):
-    service_env["KENALI_POLICY"] = str(Path(env("KENALI_POLICY")).expanduser().resolve())
+if SERVER_POLICY is not None:
+    service_env["KENALI_POLICY"] = str(SERVER_POLICY)
 if (env("KENALI_SERVICE") or "managed") == "managed":
     service["command"] = [sys.executable, "-m", "kenali", "serve"]
+    if PRIVATE is not None:  # the instructor's content with keys (a private quiz bank); else the installed course
+        service["command"] += ["--course", str(PRIVATE)]
+    if SERVER_POLICY is not None:
+        service["command"] += ["--policy", str(SERVER_POLICY)]
     if env("KENALI_SERVICE_LISTEN"):  # bind elsewhere than the URL's host (a pod listens on all addresses)
         service["command"] += ["--ip", env("KENALI_SERVICE_LISTEN"), "--port", str(SERVICE_PORT)]
     service["environment"] = service_env
