@@ -237,6 +237,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _err(str(exc))
 
 
+def cmd_class_export(args: argparse.Namespace) -> int:
+    """Write the class's grade files (gradebook, attempts, Moodle) from the class server's database."""
+    try:
+        from .classroom.db import ClassDBError
+        from .classroom.export import ExportError, export
+        from .classroom.policy import PolicyError
+        from .classroom.service.app import db_url
+        from .classroom.service.course import CourseError
+    except ImportError as exc:
+        return _err(f"the class export needs the class extras ({exc.name} is missing): pip install 'kenali[class]'")
+    policy = args.policy or (Path(os.environ["KENALI_POLICY"]) if os.environ.get("KENALI_POLICY") else None)
+    try:
+        done = export(db_url(args.db), args.out, course=args.course, policy=policy, roster=args.roster,
+                      lessons=args.lesson)
+    except (ExportError, PolicyError, CourseError, ClassDBError) as exc:
+        return _err(str(exc))
+    except OSError as exc:
+        return _err(f"{exc.filename or args.out}: {exc.strerror or exc}")
+    print(f"{len(done.learners)} learner(s), lessons {', '.join(done.lessons) or '(none answered)'}; "
+          f"policy: {policy or 'none (practice: the latest answer counts)'}")
+    if done.unknown:
+        print(f"not in the course given, left out: {', '.join(done.unknown)} (was the server run with --course?)")
+    print(f"written to {done.out}: " + ", ".join(p.name for p in done.files if p.parent == done.out))
+    return 0
+
+
 def cmd_hub_link(args: argparse.Namespace) -> int:
     """Print the nbgitpuller link that hands the course to every learner of a JupyterHub."""
     from .classroom.hublink import LinkError, hub_link
@@ -341,6 +367,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=5.0,
                    help="requests per second a learner may make on average (bursts of 30; 0: no limit)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "class-export",
+        help="write the grade files (gradebook, attempts, Moodle) from the class server's database",
+        description="Read every attempt the class server stored (its own verdicts, attempt numbers and clock), "
+        "credit them under the policy and write what `kenali grade` writes: gradebook.csv, attempts.csv, "
+        "moodle.csv, summary.html, feedback/. Learners are named by their hub user names.",
+    )
+    p.add_argument("--db", help="the class server's database URL (default: $KENALI_CLASS_DB, else kenali-class.db "
+                   "in the working folder)")
+    p.add_argument("--policy", type=Path, help="the policy the server enforced (default: $KENALI_POLICY; none: "
+                   "practice, the latest answer counts)")
+    p.add_argument("--course", type=Path, help="the content the server checked with (its --course; default: the "
+                   "installed course)")
+    p.add_argument("--roster", type=Path, help="Moodle participants export (CSV) to match learners to")
+    p.add_argument("--lesson", action="append", help="only this lesson (repeatable; default: every lesson answered)")
+    p.add_argument("--out", type=Path, required=True, help="the folder to write the files to")
+    p.set_defaults(func=cmd_class_export)
 
     p = sub.add_parser(
         "hub-link",

@@ -1,0 +1,135 @@
+"""``kenali class-export``: the grades of a class out of the class server's database, as ``kenali grade`` writes them.
+
+The class server stores every attempt with its own verdict (checked with the keys only it holds), its own
+attempt number and its own clock. This reads those rows (SQLite or PostgreSQL, :class:`~.db.ClassDB`), credits
+each learner's attempts of each exercise under the instructor's policy (:func:`.policy.score_attempts`, the
+function the server and ``kenali grade --policy`` use) and writes the same files as ``kenali grade`` with the
+same code (:mod:`kenali.grading.report`, :mod:`~kenali.grading.policyreport`, :mod:`~kenali.grading.moodle`,
+:mod:`~kenali.grading.weights`): ``gradebook.csv``, ``attempts.csv``, ``moodle.csv`` (and
+``moodle_unmatched.csv``), ``summary.html``, ``feedback/<learner>.html``.
+
+A learner is the hub user name the server knew them by (``learner_id`` and ``name`` columns: Moodle matches
+it as the username; give ``--roster`` to match by name or e-mail). Only the attempts the server judged count:
+records a kernel synced are re-checked by the server as they arrive, so a forged local record is stored with
+the server's verdict, never its own. The exercises reported are those of the lessons given, else of every
+lesson someone answered on the server.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..bank import Bank
+from ..i18n import t
+from ..model import Result
+from .db import AttemptRow, ClassDB
+from .policy import PRACTICE, Attempt, PolicyFile, load_policy, policy_digest, score_attempts
+from .service.course import ServerCourse
+
+ENTRY = "class server"  # the gradebook's ``entry`` column: where the row came from
+
+
+class ExportError(ValueError):
+    """The export cannot be made (an unknown lesson, a bad roster or weights); the message says which."""
+
+
+@dataclass
+class Exported:
+    """What an export wrote."""
+
+    out: Path
+    learners: list[str]
+    lessons: list[str]
+    files: list[Path] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # exercises in the database the course no longer has
+
+
+def _banks(course: ServerCourse, rows: list[AttemptRow], lessons: list[str] | None) -> list[Bank]:
+    graded = [b for b in course.course.banks if b.graded]
+    if lessons:
+        chosen = []
+        for name in lessons:
+            match = [b for b in graded if b.lesson == name.zfill(2) or b.notebook == name]
+            if not match:
+                known = ", ".join(b.lesson for b in graded)
+                raise ExportError(f"unknown lesson {name!r}; the class server's course has {known}")
+            chosen += [b for b in match if b not in chosen]
+        return sorted(chosen, key=lambda b: b.lesson)
+    answered = {r.exercise for r in rows}
+    return [b for b in graded if any(ex.id in answered for ex in b.graded)]
+
+
+def learner_row(user: str, history: dict[str, list[AttemptRow]], banks: list[Bank], pf: PolicyFile | None
+                ) -> dict[str, Any]:
+    """One learner's graded entry (the plain JSON :func:`kenali.grading.score.score` makes), from the server's rows
+    of each exercise in attempt order."""
+    from ..grading.score import _credit, _entry, answer_key
+
+    results: dict[str, dict[str, Any]] = {}
+    for bank in banks:
+        for ex in bank.graded:
+            rows = history.get(ex.id, [])
+            if not rows:
+                entry = _entry(ex, Result("unanswered", 0.0, (t("grading.answer.no_record"),)), answer=None,
+                               source=None, learner_id=user)
+                _credit(ex, entry, score_attempts([], PRACTICE), None, PRACTICE)
+                results[ex.id] = entry
+                continue
+            assignment, rule = pf.for_exercise(ex.id, ex.lesson) if pf is not None else (None, PRACTICE)
+            attempts = [Attempt(r.status, float(r.score), r.hints, r.server_time, r.seq or 0) for r in rows]
+            judged = [r for r in rows if r.status not in {"saved", "unanswered", "invalid", "pending"}]
+            shown = (judged or rows)[-1]  # the latest answer the server judged
+            entry = _entry(ex, Result(shown.status, float(shown.score), ()), answer=shown.answer, source="server",
+                           learner_id=user, attempts=len(rows), time=shown.server_time.isoformat())
+            _credit(ex, entry, score_attempts(attempts, rule), assignment.id if assignment else None, rule)
+            entry["trail"] = [[r.server_time.isoformat(), answer_key(ex, r.answer)] for r in rows[:200]]
+            results[ex.id] = entry
+    earned = round(sum(r["earned"] for r in results.values()), 4)
+    maximum = round(sum(ex.points for b in banks for ex in b.graded), 4)
+    return {
+        "entry": ENTRY, "kind": "class", "digest": "", "learner_id": user, "name": user, "created": None,
+        "fatal": None, "notes": [], "exercises": results, "identity_ok": True, "identity": 1,
+        "total": earned, "maximum": maximum, "policy": policy_digest(pf), "status": "ok",
+    }
+
+
+def export(db_url: str, out: Path, *, course: Path | None = None, policy: Path | None = None,
+           roster: Path | None = None, lessons: list[str] | None = None) -> Exported:
+    """Write the class's grade files to ``out`` from the class server's database (see the module docstring).
+
+    ``course``: the content the server checked with (``kenali serve --course``; default the installed course);
+    ``policy``: the policy it enforced (default: practice rules, the latest answer counts)."""
+    from ..grading import policyreport, report
+    from ..grading.moodle import RosterError, read_roster
+    from ..grading.weights import WeightsError, lesson_weights
+    from ..paths import course_root
+
+    server_course = ServerCourse(course)
+    pf = load_policy(policy, exercises=server_course.pairs) if policy is not None else None
+    db = ClassDB(db_url)
+    try:
+        rows = db.attempts()
+    finally:
+        db.close()
+    banks = _banks(server_course, rows, lessons)
+    try:
+        table = lesson_weights(banks, pf.weights if pf is not None else None, root=course_root(),
+                               course=list(server_course.course.banks))
+        participants = read_roster(roster) if roster is not None else None
+    except (WeightsError, RosterError) as exc:
+        raise ExportError(str(exc)) from None
+    known = {ex.id for ex in server_course.course.exercises()}
+    history: dict[str, dict[str, list[AttemptRow]]] = defaultdict(lambda: defaultdict(list))
+    for row in sorted(rows, key=lambda r: (r.user, r.exercise, r.attempt, r.id)):
+        history[row.user][row.exercise].append(row)
+    results = [learner_row(user, history[user], banks, pf) for user in sorted(history)]
+    graded = report.merge(results)
+    out = Path(out)
+    files = report.write_all(out, graded, server_course.course, banks, table=table, roster=participants)
+    policyreport.write_attempts(out / "attempts.csv", graded, [ex for b in banks for ex in b.graded])
+    files.append(out / "attempts.csv")
+    return Exported(out=out, learners=sorted(history), lessons=[b.lesson for b in banks], files=files,
+                    unknown=sorted({r.exercise for r in rows} - known))
