@@ -330,3 +330,19 @@ def test_the_facilitator_sees_the_attempts_live(hub: Hub) -> None:
     assert stats["wrong"] and stats["wrong"][0]["learners"] == 1
     me = next(row for row in figures["learners"] if row["user"] == LEARNER)
     assert me["exercise"] == EXERCISE and me["attempts"] >= 4
+
+
+def test_the_grades_come_out_of_the_class_servers_database(hub: Hub, quiz: Any, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """``kenali class-export``, as deploy/README.md gives it: the quiz's credit is 0, its attempts all there."""
+    import csv
+
+    from kenali import cli
+
+    args = ["class-export", "--db", f"sqlite:///{hub.data / 'kenali-class.db'}", "--course", str(quiz.source),
+            "--policy", str(quiz.out / "kebijakan.yaml"), "--lesson", "90", "--out", str(tmp_path / "nilai")]
+    assert cli.main(args) == 0, capsys.readouterr().err
+    with (tmp_path / "nilai" / "attempts.csv").open(encoding="utf-8", newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if (r["learner_id"], r["exercise"]) == (LEARNER, EXERCISE))
+    assert (row["attempts"], row["counted"], row["over_limit"], row["first_points"], row["final_points"]) == (
+        "4", "2", "2", "0", "0")
