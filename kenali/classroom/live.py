@@ -187,14 +187,19 @@ def describe(ex: Exercise | None, answer: Any) -> str:
     """An answer as a person reads it: choice labels rather than keys, a short summary of a code value."""
     if ex is None:
         text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False, default=str)
-        return text[:200]
+        return _cut(text, 200)
     try:
         if ex.is_code:
             return _code_summary(answer)
         text = ex.describe(answer, keys=False)
-        return plain(filler(ex, None)(text))[:300]
+        return _cut(plain(filler(ex, None)(text)), 300)
     except Exception:  # an odd answer must never break the facilitator's page
-        return str(answer)[:200]
+        return _cut(str(answer), 200)
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` of at most ``limit`` characters; a cut one ends in "…", so nobody reads it as the whole answer."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _short(value: Any) -> str:

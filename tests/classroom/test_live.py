@@ -261,3 +261,16 @@ def test_a_large_batch_leaves_the_garbage_collector_as_it_was(fixture_course):
     with pytest.raises(AttributeError):
         LiveState(fixture_course).add([*many, object()])  # a failure half-way
     assert gc.isenabled()
+
+
+def test_a_long_answer_is_cut_visibly():
+    """4.14's answer reads 1 000+ characters: the live view and the projector show 300 of them, ending in "…",
+    so a facilitator never takes a cut answer for the whole one."""
+    from kenali.bank import load_course
+    from kenali.classroom.live import describe
+
+    ex = load_course().exercise("4.14")
+    text = describe(ex, ex.correct_answer())
+    assert len(text) <= 300 and text.endswith("…")
+    short = load_course().exercise("1.12")
+    assert not describe(short, short.correct_answer()).endswith("…")
