@@ -1,0 +1,31 @@
+"""The ``class`` extra's JupyterHub floor must hold what deploy/jupyterhub_config.py uses."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _floor(requirements: list[str], name: str) -> Version:
+    for req in requirements:
+        m = re.fullmatch(rf"{name}\s*>=\s*([\w.]+)", req.strip())
+        if m:
+            return Version(m.group(1))
+    raise AssertionError(f"no {name}>= in {requirements}")
+
+
+def test_the_hub_floor_has_the_shared_password_authenticator():
+    """A hub of the extra's lowest allowed version must know the authenticator the configuration names
+    ("shared-password"); JupyterHub states the version that added it in the class's docstring."""
+    shared = pytest.importorskip("jupyterhub.authenticators.shared")
+    assert '"shared-password"' in (ROOT / "deploy" / "jupyterhub_config.py").read_text(encoding="utf-8")
+    added = re.search(r"versionadded::\s*([\d.]+)", shared.SharedPasswordAuthenticator.__doc__ or "")
+    assert added, "JupyterHub no longer says when SharedPasswordAuthenticator was added"
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    assert _floor(extra["class"], "jupyterhub") >= Version(added.group(1))
