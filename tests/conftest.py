@@ -5,7 +5,9 @@ The root ``conftest.py`` has already pointed ``KENALI_HOME`` at a throw-away fol
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +43,20 @@ def session(fixture_course, tmp_path):
     from kenali.store import Store
 
     return Session(course=fixture_course, store=Store(tmp_path / "home"))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Chromium, launched once per test worker and shared by every browser test (``tests/e2e``, ``tests/hub``,
+    ``tests/classroom``). Playwright's sync API runs one instance per thread: a second one started while the
+    first is alive fails ("using Playwright Sync API inside the asyncio loop"), so no module starts its own."""
+    from e2e.conftest import ACTION_TIMEOUT_MS, CHROMIUM_ARGS, _require_browser, chromium_path
+
+    _require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, timeout=60_000)
+        yield chromium
+        chromium.close()

@@ -108,17 +108,7 @@ def _module_name(request: pytest.FixtureRequest) -> str:
 # -- the browser, the server, the page ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Chromium, launched once per test worker."""
-    _require_browser()
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=ACTION_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, timeout=60_000)
-        yield chromium
-        chromium.close()
+# ``browser`` (Chromium, one per test worker, shared with tests/hub and tests/classroom) is in tests/conftest.py.
 
 
 @pytest.fixture(scope="module")

@@ -47,20 +47,6 @@ class LearnerLab:
         return f"{self.hub.url}/user/{self.user}/lab/tree/{COURSE_FOLDER}/{quote(path)}?reset"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    from e2e.conftest import ACTION_TIMEOUT_MS, CHROMIUM_ARGS, _require_browser, chromium_path
-
-    _require_browser()
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=ACTION_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, timeout=60_000)
-        yield chromium
-        chromium.close()
-
-
 def _context(browser: Browser, name: str) -> Iterator[BrowserContext]:
     from e2e.conftest import ACTION_TIMEOUT_MS, VIEWPORT
 
