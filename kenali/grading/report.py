@@ -381,6 +381,12 @@ def summary_html(rows: list[dict[str, Any]], course: Course, banks: list[Bank], 
            f"<p>{a['learners']} learner(s), {a['graded']} graded; mean {a['mean']:.1f}%, median {a['median']:.1f}%. "
            f"Status: {a['status']['ok']} ok, {a['status']['check']} to check, {a['status']['failed']} failed. "
            f"Lessons: {esc(', '.join(f'{b.lesson} {b.notebook}' for b in banks))}.</p>"]
+    if table and a["percents"]:  # the grade Moodle gets is weighted by lesson: say so beside the points
+        grades = [weighted_percent(lesson_percents(r, banks), table) for r in rows if not r["fatal"]]
+        out.append(f"<p>Grade (<code>weighted_percentage</code>, the total in moodle.csv: each lesson's percentage, "
+                   f"weighted by lesson): mean {statistics.fmean(grades):.1f}%, median "
+                   f"{statistics.median(grades):.1f}%. The mean and median above and the distribution below "
+                   "count points, unweighted.</p>")
     if a["percents"]:
         out += ["<h2>Score distribution</h2>", _hist_plot(a["percents"])]
     if table:

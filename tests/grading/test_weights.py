@@ -117,3 +117,21 @@ def test_cli_names_the_policy_file_when_its_weights_are_wrong(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and message in err and "kelas.yaml" in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_summary_gives_the_weighted_grade_beside_the_points(kit, tmp_path):
+    """Points and the grade differ once lessons are weighted: the summary's mean must not be read as the
+    grade Moodle gets (weighted_percentage)."""
+    import csv
+
+    subs = tmp_path / "subs"
+    ex = kit.course.bank("01").graded[0]
+    kit.write_zip(subs / "ani-kenali.zip", kit.handin(tmp_path, "ani", "Ani", nb=None,
+                                                      records=[kit.record(ex.id, ex.correct_answer(), "ani")]))
+    kit.grade(subs, tmp_path / "out", only=["01", "06"], weights={"01": 1, "06": 3})
+    with (tmp_path / "out" / "gradebook.csv").open(encoding="utf-8", newline="") as fh:
+        row = next(csv.DictReader(fh))
+    assert row["weighted_percentage"] != row["percentage"]
+    summary = (tmp_path / "out" / "summary.html").read_text(encoding="utf-8")
+    assert f"mean {row['percentage']}%" in summary  # points
+    assert f"weighted by lesson): mean {row['weighted_percentage']}%, median {row['weighted_percentage']}%" in summary
