@@ -72,20 +72,21 @@ def answer_size(answer: Any) -> int:
     return len(json.dumps(answer, ensure_ascii=False, default=str).encode("utf-8"))
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
+    """A finite int or float (never a bool)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _plain(value: Any, depth: int = 0) -> bool:
+def is_plain(value: Any, depth: int = 0) -> bool:
     """Whether ``value`` is plain JSON data no deeper than ``_MAX_DEPTH`` (NaN allowed: missing data)."""
     if depth > _MAX_DEPTH:
         return False
     if value is None or isinstance(value, bool | str | int | float):
         return True
     if isinstance(value, list):
-        return all(_plain(v, depth + 1) for v in value)
+        return all(is_plain(v, depth + 1) for v in value)
     if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v, depth + 1) for k, v in value.items())
+        return all(isinstance(k, str) and is_plain(v, depth + 1) for k, v in value.items())
     return False
 
 
@@ -117,7 +118,7 @@ def validate(raw: Any, file: str = "") -> AnswerRecord:
     if status not in STATUSES:
         raise RecordError("no status")
     answer = raw.get("answer")
-    if not _plain(answer):
+    if not is_plain(answer):
         raise RecordError("the answer is not plain data")
     seq = _field(raw, "seq", _int(1, MAX_SEQ), 0)
     return {
@@ -127,16 +128,16 @@ def validate(raw: Any, file: str = "") -> AnswerRecord:
         "learner": _field(raw, "learner", _text(optional=True), None),
         "answer": answer,
         "status": status,
-        "score": float(_field(raw, "score", lambda v: _is_number(v) and 0 <= v <= 1,
+        "score": float(_field(raw, "score", lambda v: is_number(v) and 0 <= v <= 1,
                               1.0 if status == "correct" else 0.0)),
-        "points": float(_field(raw, "points", lambda v: _is_number(v) and 0 <= v <= 10**6, 0.0)),
+        "points": float(_field(raw, "points", lambda v: is_number(v) and 0 <= v <= 10**6, 0.0)),
         "attempt": _field(raw, "attempt", _int(1, MAX_SEQ), max(seq, 1)),
         "hints": _field(raw, "hints", _int(0, 10_000), 0),
         "seq": seq,
-        "ts": float(_field(raw, "ts", _is_number, 0.0)),
+        "ts": float(_field(raw, "ts", is_number, 0.0)),
         "time": _field(raw, "time", _text(64), ""),
         "mode": _field(raw, "mode", _text(20), "belajar"),
-        "server": _field(raw, "server", lambda v: v is None or (isinstance(v, dict) and _plain(v)), None),
+        "server": _field(raw, "server", lambda v: v is None or (isinstance(v, dict) and is_plain(v)), None),
         "_file": file,
     }
 
@@ -163,5 +164,5 @@ def answer_fits(kind: str, answer: Any) -> bool:
     if kind in {"peran", "pasangan"}:
         return isinstance(answer, dict) and all(x is None or isinstance(x, str) for x in answer.values())
     if kind == "angka":
-        return isinstance(answer, str) or _is_number(answer)
+        return isinstance(answer, str) or is_number(answer)
     return False

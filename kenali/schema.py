@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -509,7 +509,8 @@ _SYLLABUS = TypeAdapter(SyllabusSpec)
 _PY_NAMES = {"str": "str", "int": "int", "float": "float", "bool": "bool", "list": "list", "dict": "dict"}
 
 
-def _where(loc: tuple[Any, ...]) -> str:
+def field_path(loc: Sequence[Any]) -> str:
+    """A pydantic error location as a reader writes it: ``exercises[3].choices.b``."""
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -610,7 +611,7 @@ def shape_problems(path: Path, raw: Any, exc: ValidationError) -> list[tuple[str
                 loc = loc[1:]
             if err["type"] in {"union_tag_invalid", "union_tag_not_found"}:
                 loc = ("type",)
-        out.append((exercise, _where(loc) or None, _message(err, model)))
+        out.append((exercise, field_path(loc) or None, _message(err, model)))
     return out
 
 
@@ -737,7 +738,8 @@ def validate_roles(path: Path, raw: Any) -> dict[str, dict[str, str]]:
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         loc = tuple(err["loc"])
-        raise BankError(path, _message(err, RoleSpec if len(loc) > 1 else None), None, _where(loc) or None) from None
+        message = _message(err, RoleSpec if len(loc) > 1 else None)
+        raise BankError(path, message, None, field_path(loc) or None) from None
     return {k: {"label": v.label, "reminder": v.reminder} for k, v in roles.items()}
 
 
@@ -749,7 +751,7 @@ def validate_syllabus(path: Path, raw: Any) -> SyllabusSpec:
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         loc = tuple(err["loc"])
-        raise BankError(path, _message(err, _model_at(loc, SyllabusSpec)), None, _where(loc) or None) from None
+        raise BankError(path, _message(err, _model_at(loc, SyllabusSpec)), None, field_path(loc) or None) from None
     for i, c in enumerate(spec.concepts):
         if not CONCEPT_PATTERN.match(c.id):
             raise BankError(path, f'{c.id!r} is not a concept ID like "eu.definisi"', None, f"concepts[{i}].id")

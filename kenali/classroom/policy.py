@@ -42,6 +42,7 @@ from pydantic import (
 )
 
 from ..model import Exercise, Result
+from ..schema import field_path
 
 Reveal = Literal["always", "final", "never"]
 """When per-part marks are shown; ``final``: after a correct answer or the last allowed attempt."""
@@ -234,16 +235,6 @@ def policy_digest(pf: PolicyFile | None) -> str:
 # -- loading ----------------------------------------------------------------------------------
 
 
-def _where(loc: Sequence[Any]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
 def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:
     """The model holding the last field of ``loc`` (for 'did you mean')."""
     model: type[BaseModel] | None = PolicyFile
@@ -296,7 +287,7 @@ def parse_policy(raw: Any, path: Path | str | None = None) -> PolicyFile:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
-        raise PolicyError(path, _explain(err), _where(loc) or None) from None
+        raise PolicyError(path, _explain(err), field_path(loc) or None) from None
     seen: dict[str, int] = {}
     for i, a in enumerate(pf.assignments):
         if a.id in seen:

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..present.message import Msg, Percent
-from ..records import MAX_ANSWER_BYTES, MAX_SEQ, answer_size
+from ..records import MAX_ANSWER_BYTES, MAX_SEQ, answer_size, is_number, is_plain
 
 #: The largest request body the server reads (bytes); larger ones are refused before parsing.
 MAX_BODY_BYTES = 256 * 1024
@@ -74,7 +74,7 @@ def _value_from_json(value: Any, depth: int) -> Any:
     if depth > _MAX_DEPTH:
         raise WireError("message nested too deeply")
     if isinstance(value, dict):
-        if set(value) == {"percent"} and _is_number(value["percent"]):
+        if set(value) == {"percent"} and is_number(value["percent"]):
             return Percent(value["percent"])
         if set(value) == {"key", "params"}:
             return _msg_from_json(value, depth)
@@ -113,25 +113,8 @@ def msg_from_json(obj: Any) -> Msg | str:
 # -- plain data ----------------------------------------------------------------------------------
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _plain(value: Any, depth: int = 0) -> bool:
-    """Plain JSON data no deeper than ``_MAX_DEPTH`` (NaN allowed: missing data in a code answer)."""
-    if depth > _MAX_DEPTH:
-        return False
-    if value is None or isinstance(value, bool | str | int | float):
-        return True
-    if isinstance(value, list):
-        return all(_plain(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v, depth + 1) for k, v in value.items())
-    return False
-
-
 def _check_answer(value: Any) -> Any:
-    if not _plain(value):
+    if not is_plain(value):
         raise ValueError("the answer is not plain JSON data (or is nested too deeply)")
     try:
         size = answer_size(value)
