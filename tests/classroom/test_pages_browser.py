@@ -92,8 +92,12 @@ def test_live_view_updates_without_reload_and_shows_html_as_text(browser: Any, s
     page.locator("#lesson").select_option("02")
     expect(page.locator('#exercises tr[data-exercise="1.12"]')).to_have_count(0, timeout=10_000)
     expect(page.locator("#empty")).to_be_visible()
+    # empty panels say so instead of showing bare headers
+    expect(page.locator("#wrong-none")).to_be_visible()
+    expect(page.locator("#stuck-none")).to_be_visible()
     page.locator("#lesson").select_option("")
     expect(page.locator('#exercises tr[data-exercise="1.12"]')).to_be_visible(timeout=10_000)
+    expect(page.locator("#wrong-none")).to_be_hidden()
 
     # an answer written as HTML is shown as the text it is
     server.check("1.10", EVIL, seq=1, token=ANI)

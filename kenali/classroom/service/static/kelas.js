@@ -85,6 +85,9 @@
 
     var wrong = tried.filter(function (e) { return e.wrong.length > 0; });
     wrong.sort(function (a, b) { return (b.wrong[0].learners - a.wrong[0].learners) || (b.attempts - a.attempts); });
+    document.getElementById("wrong-none").hidden = wrong.length > 0;
+    document.getElementById("stuck-none").hidden = data.stuck.length > 0;
+    document.getElementById("stuck").hidden = data.stuck.length === 0;
     var box = document.getElementById("wrong");
     box.replaceChildren.apply(box, wrong.slice(0, 6).map(function (e) {
       return el("div", {"class": "wrong-ex", "data-exercise": e.exercise},
