@@ -260,6 +260,7 @@ def cmd_class_export(args: argparse.Namespace) -> int:
     if done.unknown:
         print(f"not in the course given, left out: {', '.join(done.unknown)} (was the server run with --course?)")
     print(f"written to {done.out}: " + ", ".join(p.name for p in done.files if p.parent == done.out))
+    print(f"copied work to look at (never a penalty): {len(done.flags)} in similarity.csv and the summary")
     return 0
 
 
