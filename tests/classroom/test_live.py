@@ -107,12 +107,62 @@ def test_equal_answers_written_differently_count_together(rows, fixture_course):
     assert answer_group(ex, ["c", "a"]) != answer_group(ex, ["c", "d"])
 
 
-def test_role_answers_are_described_with_labels(rows, fixture_course):
-    answer = {"ibu": "konsumen", "anak": "konsumen", "guru": "customer_dan_konsumen"}
-    rows.add("ani", "9.3", answer, 1)
-    [wrong] = stats_of(live_summary(rows.rows, [], fixture_course, NOW), "9.3").wrong
-    assert "Ibu yang membayar langganan untuk anaknya → Konsumen" in wrong.answer
-    assert "customer_dan_konsumen" not in wrong.answer and "Customer sekaligus konsumen" in wrong.answer
+IBU = "Ibu yang membayar langganan untuk anaknya"
+RIGHT_93 = {"ibu": "customer", "anak": "konsumen", "guru": "customer_dan_konsumen"}
+
+
+def role_rows(rows: Rows) -> None:
+    """9.3 (peran): most learners' latest answers get "ibu" wrong, mostly as Konsumen."""
+    rows.add("ani", "9.3", {**RIGHT_93, "ibu": "konsumen"}, 1)
+    rows.add("budi", "9.3", {**RIGHT_93, "ibu": "konsumen", "anak": "customer"}, 2)
+    rows.add("cici", "9.3", {**RIGHT_93, "ibu": "konsumen"}, 3)
+    rows.add("cici", "9.3", RIGHT_93, 4)  # her latest answer is right: her wrong one no longer counts
+    rows.add("dedi", "9.3", {**RIGHT_93, "ibu": "customer_dan_konsumen", "guru": "customer"}, 5)
+    rows.add("eka", "9.3", {"ibu": "konsumen"}, 6)  # the other parts left empty: neither right nor wrong
+
+
+def test_role_answers_are_read_per_part_the_part_most_got_wrong_first(rows, fixture_course):
+    role_rows(rows)
+    s = stats_of(live_summary(rows.rows, [], fixture_course, NOW), "9.3")
+    first = s.wrong[0]
+    # the actor, the role most often given instead of the key, by how many learners, and what they read for it
+    assert first.answer == f"{IBU} → Konsumen"
+    assert (first.learners, first.attempts) == (3, 4)  # ani, budi, eka (latest); cici's first attempt too
+    assert first.feedback == ["Ibu tidak memakai aplikasinya."]  # the item's feedback for "konsumen"
+    # then the parts fewer got wrong, in the bank's order on a tie; a role without feedback gives the item's why
+    assert [w.answer for w in s.wrong[1:]] == ["Anak yang belajar setiap sore → Customer (pelanggan)",
+                                               "Guru yang membeli dan memakai sendiri → Customer (pelanggan)"]
+    assert s.wrong[1].feedback == ["Anak memakai tanpa membayar."] and s.wrong[2].learners == 1
+    ibu, anak, guru = s.parts
+    assert (ibu.item, ibu.learners, ibu.correct, ibu.wrong, ibu.given, ibu.given_learners) == (
+        "ibu", 5, 1, 4, "Konsumen", 3)
+    assert ibu.correct_share == pytest.approx(0.2) and ibu.key == "Customer (pelanggan)"
+    assert (anak.item, anak.learners, anak.correct, anak.wrong) == ("anak", 5, 3, 1)  # eka left it empty
+    assert (guru.item, guru.correct_share, guru.given) == ("guru", pytest.approx(0.6), "Customer (pelanggan)")
+    assert all("customer_dan_konsumen" not in w.answer for w in s.wrong)
+
+
+def test_role_parts_nobody_got_wrong_are_not_wrong_answers(rows, fixture_course):
+    rows.add("ani", "9.3", RIGHT_93, 1)
+    rows.add("budi", "9.3", {**RIGHT_93, "guru": "konsumen"}, 2)
+    s = stats_of(live_summary(rows.rows, [], fixture_course, NOW), "9.3")
+    assert [w.answer for w in s.wrong] == ["Guru yang membeli dan memakai sendiri → Konsumen"]
+    assert [p.item for p in s.parts] == ["guru", "ibu", "anak"]
+    assert [p.correct_share for p in s.parts] == [0.5, 1.0, 1.0]
+
+
+def test_role_parts_incremental_in_any_order_equal_one_summary(rows, fixture_course):
+    role_rows(rows)
+    state = LiveState(fixture_course)
+    one = stats_of(live_summary(rows.rows, [], fixture_course, NOW), "9.3")
+    # cici's right answer read before her wrong one: the later one still counts
+    backwards = stats_of(LiveState(fixture_course).add(list(reversed(rows.rows))).summary([], NOW), "9.3")
+    assert backwards.parts == one.parts and backwards.wrong == one.wrong
+    for row in rows.rows:  # one poll per attempt
+        state.add([row])
+        assert stats_of(state.summary([], NOW), "9.3").parts == stats_of(
+            live_summary(rows.rows[: row.id], [], fixture_course, NOW), "9.3").parts
+    assert state.summary([], NOW) == live_summary(rows.rows, [], fixture_course, NOW)
 
 
 def test_learners_stuck_longest(rows, fixture_course):
@@ -196,6 +246,43 @@ def test_projector_has_no_user_names(rows, fixture_course):
     shares = {a.answer: (a.learners, a.correct) for a in p.answers}
     assert shares["Anaknya"] == (2, True) and shares["Toko aplikasi"] == (1, False)
     assert len(p.answers) == 3 and sum(a.learners for a in p.answers) == 3  # every option, chosen or not
+
+
+def test_projector_shows_roles_per_actor_without_names(rows, fixture_course):
+    for row in [("ani_rahasia", {**RIGHT_93, "ibu": "konsumen"}), ("budi_rahasia", {**RIGHT_93, "ibu": "konsumen"}),
+                ("cici_rahasia", RIGHT_93), ("dedi_rahasia", {"ibu": "customer_dan_konsumen"})]:
+        rows.add(*row[:1], "9.3", row[1], 1)
+    rows.add("ani_rahasia", "9.3", RIGHT_93, 2)  # her latest answer counts
+    p = projector_summary("9.3", rows.rows, fixture_course)
+    assert "rahasia" not in json.dumps(p.to_json(), ensure_ascii=False)
+    assert p.answers == [] and [part.item for part in p.parts] == ["ibu", "anak", "guru"]  # one row per actor
+    for part in p.parts:
+        assert sum(r.learners for r in part.roles) == p.learners == 4  # every learner once per actor
+        assert sum(r.share for r in part.roles) == pytest.approx(1.0)
+    ibu, anak, _ = p.parts
+    assert ibu.label == IBU and ibu.key == "Customer (pelanggan)" and ibu.correct_share == 0.5
+    assert [(r.label, r.learners, r.correct) for r in ibu.roles] == [
+        ("Customer (pelanggan)", 2, True), ("Konsumen", 1, False), ("Customer sekaligus konsumen", 1, False)]
+    assert [(r.role, r.label, r.learners) for r in anak.roles] == [("konsumen", "Konsumen", 3),
+                                                                   ("", "belum diisi", 1)]  # empty: last
+
+
+def test_projector_parts_use_the_neutral_names():
+    from kenali.bank import load_course
+    from kenali.present.text import filler
+
+    ex = load_course().exercise("1.1")
+    row = AttemptRow(id=1, user="ani", exercise="1.1", status="correct", answer=ex.correct_answer(), attempt=1,
+                     server_time=T0)
+    p = projector_summary("1.1", [row], load_course())
+    labels = [part.label for part in p.parts]
+    assert labels == [filler(ex, None)(item.label) for item in ex.items] and not any("{" in x for x in labels)
+    assert all(part.correct_share == 1.0 and part.roles[0].correct for part in p.parts)
+    wrong = {**ex.correct_answer(), ex.items[0].id: next(k for k in ex.choices if k != ex.items[0].key)}
+    live = LiveState(load_course()).add([AttemptRow(id=1, user="ani", exercise="1.1", status="partial", answer=wrong,
+                                                    attempt=1, server_time=T0)]).summary([], NOW)
+    [w] = stats_of(live, "1.1").wrong
+    assert "{" not in w.answer + " ".join(w.feedback) and w.answer.startswith(labels[0] + " → ")
 
 
 def test_projector_groups_other_answers(rows, fixture_course):

@@ -1,7 +1,7 @@
 """The facilitator's pages in Chromium: the live view updates without a reload when a learner answers, an
 answer written as HTML shows as text, the projector shows one exercise without names. With
 ``KENALI_UPDATE_SCREENSHOTS=1`` the screenshots at 1366×768 go to ``docs/screenshots/kelas_live.png`` and
-``kelas_proyektor.png``."""
+``kelas_proyektor.png`` (the projector of 1.2, a ``peran`` exercise: one row per actor, the key shown)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "docs" / "screenshots"
 ARTIFACTS = REPO / "tests" / "e2e" / "artifacts"
 VIEWPORT = {"width": 1366, "height": 768}
+DOC_SHOTS = ("kelas_live", "kelas_proyektor")
 EVIL = "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>"
 
 
@@ -38,17 +39,30 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ClassSer
         srv.stop()
 
 
+def roles_12(**wrong: str) -> dict[str, str]:
+    """An answer to 1.2 (peran: six actors, five roles): the key, but for the actors named."""
+    from kenali.bank import load_course
+
+    return {**load_course().exercise("1.2").correct_answer(), **wrong}
+
+
 def seed(srv: ClassServer) -> None:
-    """A class half an hour in: eight learners on lesson 01 (through the server's own rules)."""
+    """A class half an hour in: eight learners on lesson 01 (through the server's own rules). In 1.2 (peran) most
+    get Pak Hendra, the shop owner who pays but never opens the app, wrong: four of seven as its end user."""
     start = datetime.now(UTC) - timedelta(minutes=25)
     plan = {
-        "citra": [("1.12", "b"), ("1.7", ["a", "b", "e"]), ("1.10", "UAT")],
-        "dimas": [("1.12", "a"), ("1.12", "c"), ("1.12", "b"), ("1.7", ["a", "c"])],
-        "eka": [("1.12", "b"), ("1.7", ["a", "b"]), ("1.7", ["a", "b", "c"])],
-        "fajar": [("1.12", "c"), ("1.12", "c"), ("1.12", "a")],
-        "gita": [("1.12", "b"), ("1.7", ["a", "b", "e"]), ("1.10", "uji beta")],
-        "hadi": [("1.12", "a"), ("1.12", "b"), ("1.7", ["b", "e"])],
-        "intan": [("1.12", "b"), ("1.7", ["a", "e"]), ("1.10", "uji beta")],
+        "citra": [("1.2", roles_12(hendra="pengguna_akhir")), ("1.12", "b"), ("1.7", ["a", "b", "e"]),
+                  ("1.10", "UAT")],
+        "dimas": [("1.2", roles_12(hendra="pengguna_akhir", mitra="pembeli")), ("1.12", "a"), ("1.12", "c"),
+                  ("1.12", "b"), ("1.7", ["a", "c"])],
+        "eka": [("1.2", roles_12(hendra="pengguna_akhir")), ("1.2", roles_12()), ("1.12", "b"), ("1.7", ["a", "b"]),
+                ("1.7", ["a", "b", "c"])],
+        "fajar": [("1.2", roles_12(mitra="pembeli", lentera="produsen", hendra="reseller")), ("1.12", "c"),
+                  ("1.12", "c"), ("1.12", "a")],
+        "gita": [("1.2", roles_12()), ("1.12", "b"), ("1.7", ["a", "b", "e"]), ("1.10", "uji beta")],
+        "hadi": [("1.2", roles_12(hendra="pengguna_akhir", yuni="pembeli")), ("1.12", "a"), ("1.12", "b"),
+                 ("1.7", ["b", "e"])],
+        "intan": [("1.2", roles_12(hendra="pengguna_akhir")), ("1.12", "b"), ("1.7", ["a", "e"]), ("1.10", "uji beta")],
     }
     for i, (user, answers) in enumerate(plan.items()):
         for j, (exercise, answer) in enumerate(answers):
@@ -56,12 +70,13 @@ def seed(srv: ClassServer) -> None:
             srv.state.room.judge(user, Answer(exercise, answer, seq=j + 1, source="sync"), when)
 
 
-def shot(page: Any, name: str) -> None:
+def shot(page: Any, name: str, *, full_page: bool = False) -> None:
+    """A screenshot in the test artifacts; the documentation's own (``DOC_SHOTS``) also in docs/screenshots."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.mouse.move(0, 0)
-    page.screenshot(path=path, animations="disabled", caret="hide")
-    if os.environ.get("KENALI_UPDATE_SCREENSHOTS") == "1":
+    page.screenshot(path=path, animations="disabled", caret="hide", full_page=full_page)
+    if os.environ.get("KENALI_UPDATE_SCREENSHOTS") == "1" and name in DOC_SHOTS:
         SHOTS.mkdir(parents=True, exist_ok=True)
         (SHOTS / path.name).write_bytes(path.read_bytes())
 
@@ -121,7 +136,7 @@ def test_live_view_updates_without_reload_and_shows_html_as_text(browser: Any, s
     for user in ("citra", "dimas", "eka", "fajar", "gita", "hadi", "intan", "ani"):
         assert not re.search(rf"\b{user}\b", text, re.IGNORECASE), user
     assert "Peserta 1" in text
-    shot(page, "kelas_proyektor")
+    shot(page, "kelas_proyektor_pilihan")  # a test artifact; the documentation shows a peran exercise
     context.close()
 
 
@@ -155,4 +170,81 @@ def test_nothing_is_cut_at_1024_by_768(browser: Any, server: ClassServer):
     scenario = page.locator(".scenario")
     expect(scenario).to_contain_text("Mas Dodi")
     assert scenario.evaluate("s => s.scrollHeight <= s.clientHeight + 1"), "the scenario is cut off"
+    expect(page.locator("#parts > li")).to_have_count(6)
+    assert_nothing_cut(page, "#parts .actor, #parts .role")
+
+    # 4.14 (pasangan): ten long terms, twelve long options; each learner matches them differently
+    ex = load_course().exercise("4.14")
+    options = list(ex.choices)
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    for n, user in enumerate(("citra", "dimas", "eka", "fajar", "gita")):
+        answer = {item.id: options[(i * (n + 1)) % len(options)] for i, item in enumerate(ex.items)}
+        server.state.room.judge(user, Answer("4.14", answer, seq=1, source="sync"), start + timedelta(minutes=n))
+    page.goto(server.base)
+    parts = page.locator('.wrong-ex[data-exercise="4.14"] li.part')
+    expect(parts.first).to_be_visible(timeout=10_000)
+    assert_nothing_cut(page, ".wrong-ex li.part, .wrong-ex li.part > span")
+    page.goto(server.base + "projector/4.14")
+    expect(page.locator("#parts > li")).to_have_count(10, timeout=10_000)
+    page.get_by_role("button", name="Tampilkan kunci").click()
+    assert_nothing_cut(page, "#parts .actor, #parts .role, #parts .role-label")
+    shot(page, "kelas_proyektor_1024", full_page=True)
+    context.close()
+
+
+def assert_nothing_cut(page: Any, selector: str) -> None:
+    """No horizontal scrolling, no element of ``selector`` wider than its box, no two role chips overlapping."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
+    cut = page.evaluate("""sel => Array.from(document.querySelectorAll(sel))
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 60))""", selector)
+    assert cut == [], cut
+    overlaps = page.evaluate("""() => Array.from(document.querySelectorAll('#parts > li')).flatMap(li => {
+        const r = Array.from(li.querySelectorAll('.role, .actor')).map(e => e.getBoundingClientRect());
+        return r.flatMap((a, i) => r.slice(i + 1).filter(b => a.left < b.right - 1 && b.left < a.right - 1
+            && a.top < b.bottom - 1 && b.top < a.bottom - 1).map(() => li.dataset.item)); })""")
+    assert overlaps == [], overlaps
+
+
+def role_counts(row: Any) -> list[int]:
+    """The learners per role on one actor's row of the projector ("3 (43%)" -> 3)."""
+    return [int(text.split()[0]) for text in row.locator(".role-count").all_inner_texts()]
+
+
+def test_a_role_exercise_is_shown_per_actor(browser: Any, server: ClassServer):
+    """peran: the live view names the actor the room gets wrong most and the role given instead; the projector
+    shows one row per actor with the roles chosen, no names, the key on request."""
+    from playwright.sync_api import expect
+
+    seed(server)
+    context = browser.new_context(viewport=VIEWPORT, extra_http_headers={"Authorization": f"token {SARI}"},
+                                  locale="id-ID", timezone_id="Asia/Jakarta")
+    page = context.new_page()
+    page.goto(server.base)
+    parts = page.locator('.wrong-ex[data-exercise="1.2"] li.part')
+    expect(parts.first).to_be_visible(timeout=10_000)
+    first = parts.first.inner_text()
+    assert first.startswith("Pak Hendra, pemilik toko → Pengguna akhir (end user)"), first
+    assert "4 dari 7 peserta" in first and "5 keliru" in first and "seharusnya: Pembeli (buyer)" in first
+    assert "tidak pernah membukanya" in first  # the feedback learners read for that role
+    assert parts.nth(1).locator(".actor").inner_text() == "CV Mitra Dagang"
+    assert parts.count() == 3 and "{" not in page.locator("#wrong").inner_text()
+
+    page.goto(server.base + "projector/1.2")
+    rows = page.locator("#parts > li")
+    expect(rows.first).to_be_visible(timeout=10_000)
+    assert rows.count() == 6 and page.locator("#answers").is_hidden()  # one row per actor, no whole answers
+    assert all(sum(role_counts(rows.nth(i))) == 7 for i in range(6))  # each learner's latest answer, once per actor
+    hendra = page.locator('#parts > li[data-item="hendra"]')
+    assert role_counts(hendra) == [4, 2, 1]  # the most chosen first
+    labels = hendra.locator(".role-label").all_inner_texts()
+    assert labels == ["Pengguna akhir (end user)", "Pembeli (buyer)", "Reseller"]
+    assert role_counts(page.locator('#parts > li[data-item="kode"]')) == [7]  # only the roles someone chose
+    expect(hendra.locator(".key-mark")).to_be_hidden()
+    page.get_by_role("button", name="Tampilkan kunci").click()
+    expect(hendra.locator(".key-mark")).to_have_text("✓ kunci: Pembeli (buyer)")
+    expect(hendra.locator(".role.key .role-label")).to_have_text("Pembeli (buyer)")
+    text = page.locator("body").inner_text()
+    for user in ("citra", "dimas", "eka", "fajar", "gita", "hadi", "intan"):
+        assert not re.search(rf"\b{user}\b", text, re.IGNORECASE), user
+    shot(page, "kelas_proyektor", full_page=True)  # every actor's row
     context.close()

@@ -344,6 +344,19 @@ def test_projector_data_has_no_user_names(server: ClassServer):
     assert status == 404 and "9.99" in page
 
 
+def test_projector_data_of_a_role_exercise_is_per_actor(server: ClassServer):
+    from kenali.bank import load_course
+
+    ex = load_course().exercise("1.2")
+    server.check("1.2", {**ex.correct_answer(), "hendra": "pengguna_akhir"}, seq=1)
+    status, out = server.call("api/projector/1.2", token=SARI)
+    assert status == 200 and out["answers"] == [] and len(out["parts"]) == len(ex.items) == len(out["key"])
+    assert out["key"][3] == "Pak Hendra, pemilik toko → Pembeli (buyer)"  # one line per actor, not 300 characters
+    hendra = out["parts"][3]
+    assert [(r["label"], r["learners"], r["correct"]) for r in hendra["roles"]] == [
+        ("Pengguna akhir (end user)", 1, False)]
+
+
 # -- authentication through the hub ------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ POLL_MS = 2000
 #: The messages the script needs (looked up here, so the page has no text of its own).
 SCRIPT_TEXTS = ("updated", "active", "ago_seconds", "ago_minutes", "ago_hours", "projector", "projector_share",
                 "projector_count", "projector_none", "projector_by_status", "key_mark", "col_feedback",
-                "col_count", "empty")
+                "col_count", "empty", "part_learners", "part_share", "part_key", "part_wrong_total")
 STATUSES = ("correct", "partial", "wrong", "invalid", "saved")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'",
@@ -108,7 +108,11 @@ class ProjectorPage(PageHandler):
         fill = filler(ex, None)  # the neutral variant: the names nobody in particular drew
         heading = f"{t('kelas.projector_title', id=ex.id)} · {plain(fill(ex.title))}"
         scenario = md(fill(ex.scenario)) if ex.scenario else ""  # the bank's Markdown; raw HTML in it is escaped
+        # peran, pasangan: one row per actor or term (the options chosen for it), not whole answers
+        answers_heading = (t("kelas.projector_parts_peran") if ex.type == "peran"
+                           else t("kelas.projector_parts_pasangan") if ex.type == "pasangan"
+                           else t("kelas.projector_answers"))
         self.render("projector.html", title=heading, heading=heading, question=plain(fill(ex.question)),
-                    scenario=scenario,
+                    scenario=scenario, answers_heading=answers_heading,
                     prefix=self.settings["kenali_prefix"], body_class="projector-page",
                     config=self.config(view="projector", exercise=ex.id, type=ex.type))

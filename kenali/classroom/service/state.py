@@ -132,8 +132,10 @@ class State:
 def _key_labels(ex: Exercise) -> list[str]:
     """What the projector shows when the facilitator reveals the key (never sent before the click matters:
     the page is for facilitators only)."""
-    from ..live import describe
+    from ..live import PART_TYPES, describe, option_label, plain_label
 
     if ex.is_reflection or ex.is_code:
         return []
+    if ex.type in PART_TYPES:  # one line per actor or term: a whole assignment is too long to read
+        return [f"{plain_label(ex, item.label)} → {option_label(ex, item.key)}" for item in ex.items]
     return [describe(ex, ex.correct_answer())]

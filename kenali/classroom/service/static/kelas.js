@@ -38,6 +38,9 @@
               el("span", {"class": "label"}, pct(share)));
   }
   function fill(tbody, rows) { tbody.replaceChildren.apply(tbody, rows); }
+  function frag(nodes) {
+    return nodes.reduce(function (f, n) { f.appendChild(n); return f; }, document.createDocumentFragment());
+  }
 
   // The hub login has expired: load the page again, which goes through the hub's login (at most once a minute).
   function relogin() {
@@ -90,14 +93,16 @@
     document.getElementById("stuck").hidden = data.stuck.length === 0;
     var box = document.getElementById("wrong");
     box.replaceChildren.apply(box, wrong.slice(0, 6).map(function (e) {
+      // peran, pasangan: one line per part ("actor → the role most often given instead"), not whole answers
+      var parts = (e.parts || []).filter(function (p) { return p.wrong > 0; }).slice(0, e.wrong.length);
       return el("div", {"class": "wrong-ex", "data-exercise": e.exercise},
         el("h3", {}, e.exercise + " · " + e.title),
-        el("ul", {}, e.wrong.map(function (w) {
+        el("ul", {}, parts.length ? frag(parts.map(partLine)) : frag(e.wrong.map(function (w) {
           return el("li", {},
             el("span", {"class": "answer"}, w.answer),
             el("span", {"class": "count"}, " ×" + w.attempts),
             w.feedback.length ? el("span", {"class": "feedback"}, w.feedback.join(" ")) : null);
-        }).reduce(function (frag, li) { frag.appendChild(li); return frag; }, document.createDocumentFragment())));
+        }))));
     }));
 
     fill(document.querySelector("#stuck tbody"), data.stuck.map(function (s) {
@@ -121,11 +126,41 @@
     }));
   }
 
+  function partLine(p) {
+    // "actor → the role most often given instead · n of N"; then the part's share correct, the key, the feedback
+    return el("li", {"class": "part", "data-item": p.item},
+      el("span", {"class": "actor"}, p.label), " → ",
+      el("span", {"class": "given"}, p.given),
+      el("span", {"class": "count"}, " · " + fmt(T.part_learners, {n: p.given_learners, total: p.learners})),
+      el("span", {"class": "part-meta"}, [fmt(T.part_share, {share: pct(p.correct_share)}),
+        p.wrong > p.given_learners ? fmt(T.part_wrong_total, {n: p.wrong}) : null,
+        fmt(T.part_key, {key: p.key})].filter(Boolean).join(" · ")),
+      p.feedback ? el("span", {"class": "feedback"}, p.feedback) : null);
+  }
+
   // -- the projector ---------------------------------------------------------------------------------
+  function drawParts(data) {
+    // one row per actor or term: the options chosen for it as small bars (the key marked, shown on request)
+    var list = document.getElementById("parts");
+    list.hidden = false;
+    document.getElementById("answers").hidden = true;
+    list.replaceChildren.apply(list, data.parts.map(function (p) {
+      return el("li", {"data-item": p.item},
+        el("span", {"class": "actor"}, p.label, el("span", {"class": "key-mark"}, "✓ " + T.key_mark + ": " + p.key)),
+        el("span", {"class": "roles"}, frag(p.roles.map(function (r) {
+          return el("span", {"class": "role" + (r.correct ? " key" : "") + (r.role ? "" : " empty")},
+            el("span", {"class": "role-label"}, r.label),
+            el("span", {"class": "mini"}, el("span", {"class": "fill", width: Math.round(100 * r.share) + "%"})),
+            el("span", {"class": "role-count"}, r.learners + " (" + pct(r.share) + ")"));
+        }))));
+    }));
+  }
+
   function drawProjector(data) {
     document.getElementById("share").textContent = data.learners
       ? fmt(T.projector_share, {share: pct(data.correct_share)}) : T.projector_none;
     document.getElementById("count").textContent = fmt(T.projector_count, {n: data.learners});
+    if (data.parts && data.parts.length) drawParts(data);
     var max = Math.max.apply(null, [1].concat(data.answers.map(function (a) { return a.learners; })));
     var list = document.getElementById("answers");
     list.replaceChildren.apply(list, data.answers.map(function (a) {
