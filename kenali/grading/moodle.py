@@ -317,7 +317,7 @@ def build(rows: list[dict[str, Any]], banks: list[Bank], table: list[LessonWeigh
     header = [*identifiers, FIRST, LAST, total_name(), *items]
     body = []
     for row, ident in chosen:
-        percents = lesson_percents(row, banks)
+        percents = lesson_percents(row, banks, table)
         body.append([*(ident[c] for c in identifiers), ident[FIRST], ident[LAST],
                      grade(weighted_percent(percents, table)), *(grade(percents[b.lesson]) for b in banks)])
     if matching is not None:

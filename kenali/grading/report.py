@@ -133,7 +133,7 @@ def write_gradebook(path: Path, rows: list[dict[str, Any]], exercises: list[Exer
         line = [row["learner_id"], row["name"], *scores, num(row["total"]), num(row["maximum"]),
                 f"{percent(row):.1f}", row["status"], "; ".join(english(n) for n in row["notes"]), row["entry"]]
         if weighted:
-            percents = lesson_percents(row, banks)
+            percents = lesson_percents(row, banks, table)
             line += [f"{weighted_percent(percents, table):.1f}", *(f"{percents[b.lesson]:.1f}" for b in banks)]
         body.append(line)
     _write_csv(path, header, body)
@@ -205,7 +205,7 @@ def _status_line(ex: Exercise, res: dict[str, Any]) -> str:
 def feedback_html(row: dict[str, Any], banks: list[Bank], table: list[LessonWeight] | None = None) -> str:
     learner = row["learner_id"]
     weights = {w.lesson: w for w in table or []}
-    percents = lesson_percents(row, banks) if weights else {}
+    percents = lesson_percents(row, banks, table) if weights else {}
     total = t("grading.total", earned=fmt.score(row["total"]), maximum=fmt.score(row["maximum"]),
               percent=fmt.percent(percent(row), 1))
     parts = [
@@ -336,9 +336,10 @@ def weights_html(table: list[LessonWeight]) -> str:
     for w in table:
         if w.no_code_track:
             out.append(f"<p>Lesson {esc(w.lesson)} has a no-code track (<code>{esc(w.no_code_track)}</code>): it asks "
-                       f"the lesson's widget exercises only, so a learner who takes it can reach "
-                       f"{num(w.points_without_code)} of the lesson's {num(w.points)} points; its weight follows the "
-                       "coded lab's time. Set weights in the policy file to grade a no-code class otherwise.</p>")
+                       f"the lesson's widget exercises only. A learner who attempted none of its code exercises took "
+                       f"that track and is graded on its {num(w.points_without_code)} points instead of the lesson's "
+                       f"{num(w.points)}, under the same weight; anyone who attempted code is graded on all of them."
+                       "</p>")
     return "\n".join(out)
 
 
@@ -382,7 +383,7 @@ def summary_html(rows: list[dict[str, Any]], course: Course, banks: list[Bank], 
            f"Status: {a['status']['ok']} ok, {a['status']['check']} to check, {a['status']['failed']} failed. "
            f"Lessons: {esc(', '.join(f'{b.lesson} {b.notebook}' for b in banks))}.</p>"]
     if table and a["percents"]:  # the grade Moodle gets is weighted by lesson: say so beside the points
-        grades = [weighted_percent(lesson_percents(r, banks), table) for r in rows if not r["fatal"]]
+        grades = [weighted_percent(lesson_percents(r, banks, table), table) for r in rows if not r["fatal"]]
         out.append(f"<p>Grade (<code>weighted_percentage</code>, the total in moodle.csv: each lesson's percentage, "
                    f"weighted by lesson): mean {statistics.fmean(grades):.1f}%, median "
                    f"{statistics.median(grades):.1f}%. The mean and median above and the distribution below "

@@ -5,8 +5,10 @@ estimate (``notebooks/NN_*.ipynb``, metadata ``kenali.minutes``, the figure the 
 ``00_mulai`` shows) plus its exercise notebook's estimate (the bank's ``minutes``). The course map
 and the weights therefore never disagree. Lesson 05's alternative no-code track
 (``notebooks/05b_lab_tanpa_kode.ipynb``) is not a lesson of its own: it asks lesson 05's widget
-exercises, which are graded under lesson 05 out of all of lesson 05's points; the table says how
-many of them a learner can reach without code (:attr:`LessonWeight.points_without_code`).
+exercises, under lesson 05's weight. A learner who attempted none of the lesson's code exercises took
+that track, and their lesson percentage is taken over the points it offers
+(:attr:`LessonWeight.points_without_code`); anyone who attempted a code exercise is graded on all of the
+lesson's points. Without this, a learner on the no-code track could reach 6 of lesson 05's 19 points.
 
 An instructor's weights (``weights:`` in the policy file, lesson → any non-negative number) replace
 the time-based ones; they must name every lesson graded in the run. Weights are normalised so that
@@ -162,13 +164,31 @@ def lesson_weights(banks: list[Bank], instructor: Mapping[str, Any] | None = Non
     ]
 
 
-def lesson_percents(row: Mapping[str, Any], banks: list[Bank]) -> dict[str, float]:
-    """A learner's points in each lesson as a percent of that lesson's points (0 to 100, unrounded)."""
+#: Statuses of a graded exercise that mean the learner answered it.
+ANSWERED = frozenset({"correct", "partial", "wrong"})
+
+
+def took_no_code_track(row: Mapping[str, Any], bank: Bank) -> bool:
+    """Whether the learner attempted none of ``bank``'s code exercises (and so took its no-code track)."""
+    results = row.get("exercises") or {}
+    return not any(ex.id in results and results[ex.id].get("status") in ANSWERED for ex in bank.graded if ex.is_code)
+
+
+def lesson_percents(row: Mapping[str, Any], banks: list[Bank],
+                    table: list[LessonWeight] | None = None) -> dict[str, float]:
+    """A learner's points in each lesson as a percent of that lesson's points (0 to 100, unrounded).
+
+    With the weights ``table``, a lesson that has a no-code track is taken over the track's points for a
+    learner who attempted none of its code exercises (see the module docstring)."""
+    tracks = {w.lesson for w in table or [] if w.no_code_track}
     out: dict[str, float] = {}
     results = row.get("exercises") or {}
     for bank in banks:
-        points = sum(ex.points for ex in bank.graded)
-        earned = sum(float(results[ex.id]["earned"]) for ex in bank.graded if ex.id in results)
+        graded = list(bank.graded)
+        if bank.lesson in tracks and took_no_code_track(row, bank):
+            graded = [ex for ex in graded if not ex.is_code]
+        points = sum(ex.points for ex in graded)
+        earned = sum(float(results[ex.id]["earned"]) for ex in graded if ex.id in results)
         out[bank.lesson] = min(100.0, max(0.0, 100.0 * earned / points)) if points else 0.0
     return out
 

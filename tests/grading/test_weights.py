@@ -135,3 +135,22 @@ def test_the_summary_gives_the_weighted_grade_beside_the_points(kit, tmp_path):
     summary = (tmp_path / "out" / "summary.html").read_text(encoding="utf-8")
     assert f"mean {row['percentage']}%" in summary  # points
     assert f"weighted by lesson): mean {row['weighted_percentage']}%, median {row['weighted_percentage']}%" in summary
+
+
+def test_the_no_code_track_is_graded_on_its_own_points(kit):
+    """A learner who attempted none of lesson 05's code exercises took 05b: all six widget answers right is
+    100 % of the lesson (not 6 of 19 points); a learner who attempted code is graded on all 19 points."""
+    banks = _banks(kit, ["05"])
+    table = lesson_weights(banks, root=kit.root)
+    widget = {ex.id: {"earned": ex.points, "status": "correct"} for ex in banks[0].graded if not ex.is_code}
+    no_code = {ex.id: {"earned": 0.0, "status": "unanswered"} for ex in banks[0].graded if ex.is_code}
+    track = lesson_percents({"exercises": {**widget, **no_code}}, banks, table)
+    assert track == {"05": 100.0}
+    one_code_wrong = dict(no_code)
+    first_code = next(ex for ex in banks[0].graded if ex.is_code)
+    one_code_wrong[first_code.id] = {"earned": 0.0, "status": "wrong"}
+    coder = lesson_percents({"exercises": {**widget, **one_code_wrong}}, banks, table)
+    points = sum(ex.points for ex in banks[0].graded)
+    assert coder["05"] == pytest.approx(100.0 * sum(w["earned"] for w in widget.values()) / points)
+    # without the weights table (no track known) the lesson is always out of all its points
+    assert lesson_percents({"exercises": {**widget, **no_code}}, banks)["05"] == coder["05"]
