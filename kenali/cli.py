@@ -1,5 +1,6 @@
 """The ``kenali`` command line: open the course (JupyterLab or Voilà), check and build its content, list exercises,
-hand in work (``submit``) and grade a class (``grade``).
+hand in work (``submit``), grade a class (``grade``), and run a class on JupyterHub (``serve``, ``hub-link``,
+``assignment release``, ``class-export``).
 
 User mistakes (a missing folder, a broken bank) print one clear line and exit non-zero; they never
 print a traceback.
