@@ -253,7 +253,7 @@ def _load_course(language: str, base: Path) -> Course:
 # read-only home, a grading sandbox) only cost the time; KENALI_NO_CACHE=1 turns the cache off.
 
 _CACHE_VERSION = b"kenali-course-cache-1"
-_CODE = ("bank.py", "schema.py", "model.py")
+_CODE = ("bank.py", "schema/*.py", "model.py")  # patterns under kenali/
 
 
 def _cache_dir() -> Path | None:
@@ -270,7 +270,7 @@ def _cached_course(base: Path, files: list[Path]) -> tuple[Course | None, str | 
     digest = hashlib.sha256(_CACHE_VERSION + sys.version.encode() + str(base.resolve()).encode())
     try:
         here = Path(__file__).resolve().parent
-        for path in [*(here / name for name in _CODE), *files]:
+        for path in [*(p for pattern in _CODE for p in sorted(here.glob(pattern))), *files]:
             digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
     except OSError:
         return None, None  # the loader reports the unreadable file
