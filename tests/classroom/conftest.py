@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from needs import unavailable
 
 
 def _bindir() -> Path | None:
@@ -56,9 +57,7 @@ def _free_port() -> int:
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("KENALI_POSTGRES_REQUIRED") == "1":
-        pytest.fail(f"PostgreSQL required (KENALI_POSTGRES_REQUIRED=1) but {reason}")
-    pytest.skip(f"PostgreSQL not available: {reason}")
+    unavailable("PostgreSQL", reason, "KENALI_POSTGRES_REQUIRED")
 
 
 @dataclass(frozen=True)

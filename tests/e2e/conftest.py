@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from needs import unavailable
 
 from .lab import ARTIFACTS
 from .server import LabServer, start_app, start_lab
@@ -64,9 +65,7 @@ def _require_browser() -> None:
     reason = _missing()
     if reason is None:
         return
-    if os.environ.get("KENALI_E2E_REQUIRED") == "1":
-        pytest.fail(f"browser tests are required (KENALI_E2E_REQUIRED=1): {reason}", pytrace=False)
-    pytest.skip(f"browser tests skipped: {reason}")
+    unavailable("Chromium and Playwright", reason, "KENALI_E2E_REQUIRED")
 
 
 # -- one story per module: later steps skip after a failed one; failures leave a screenshot -----------

@@ -10,7 +10,6 @@ configurable-http-proxy the tests skip and say how to install them; with ``KENAL
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Generator, Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from needs import unavailable
 
 from .hub import REPO, Hub, missing_tools, start_hub
 
@@ -51,9 +51,7 @@ def require_hub() -> None:
     reason = missing_tools()
     if reason is None:
         return
-    if os.environ.get("KENALI_HUB_REQUIRED") == "1":
-        pytest.fail(f"hub tests are required (KENALI_HUB_REQUIRED=1): {reason}", pytrace=False)
-    pytest.skip(f"hub tests skipped: {reason}")
+    unavailable("the hub tests' tools", reason, "KENALI_HUB_REQUIRED")
 
 
 def keep_log(hub: Hub, name: str) -> None:
