@@ -54,6 +54,7 @@ class Shown:
     left: int | None = None  # attempts left (``None``: unlimited)
     closed: str | None = None  # why the exercise cannot be checked again (no attempts left, deadline)
     notes: tuple[str, ...] = ()  # extra lines: a late answer, a verdict that arrived later
+    credit: float | None = None  # the score (0..1) the class server credits under the policy; None: not known
 
 
 def _policy_path() -> Path | None:
@@ -341,9 +342,10 @@ class Session:
                 notes.append(t("kelas_klien.verdict_later"))
             left = server.get("attempts_left")
             done = int(server.get("attempt") or 0)
+            credit = server.get("credit")
             return Shown(result, server.get("explanation") or None, done, None if left is None else done + left,
                          left, self.closed_reason(ex, record) if record is not None else self.closed_reason(ex),
-                         tuple(notes))
+                         tuple(notes), float(credit) if isinstance(credit, int | float) else None)
         policy = self.policy(ex)
         if policy is None:
             return Shown(result, ex.explanation if result.attempted else None, attempt)

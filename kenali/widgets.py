@@ -287,7 +287,7 @@ class _Panel(w.VBox):
         if restored_at is not None:
             body = f"<i>{esc(fb.restored_line(restored_at))}</i>" + body
         if shown.allowed is not None and self.attempts:
-            line = fb.attempts_of_line(self.attempts, shown.allowed, shown.left, result, self.ex)
+            line = fb.attempts_of_line(self.attempts, shown.allowed, shown.left, result, self.ex, shown.credit)
             body += f"<small>{esc(line)}</small>"
         elif self.attempts:
             body += f"<small>{esc(fb.attempts_line(self.attempts, result, self.ex))}</small>"

@@ -161,18 +161,26 @@ def feedback_html(result: Result, fill: Fill = _same) -> str:
 
 
 def attempts_line(attempt: int, result: Result, ex: Exercise) -> str:
-    """"Percobaan ke-2 · 1,5/3 poin" (no points for an answer that was not scored)."""
+    """"Percobaan ke-2 · 1,5/3 poin" (no points for an answer that was not scored); an answer the class server
+    has not checked yet: "Percobaan ke-1 · menunggu diperiksa"."""
     line = t("attempts", n=numbers.integer(attempt))
-    if result.scored and not ex.is_reflection and result.status != "pending":
+    if result.status == "pending":
+        return line + " · " + t("kelas_klien.status_pending")
+    if result.scored and not ex.is_reflection:
         line += " · " + points(result.score * ex.points, ex.points)
     return line
 
 
-def attempts_of_line(attempt: int, allowed: int, left: int | None, result: Result, ex: Exercise) -> str:
-    """"Percobaan 1 dari 2 · 0/1 poin · sisa 1 percobaan" under a policy that limits attempts."""
+def attempts_of_line(attempt: int, allowed: int, left: int | None, result: Result, ex: Exercise,
+                     credit: float | None = None) -> str:
+    """"Percobaan 1 dari 2 · 0/1 poin · sisa 1 percobaan" under a policy that limits attempts. ``credit`` (0..1,
+    the class server's credited score) is added when it differs from this answer's score, e.g. the second try
+    under first-attempt credit: "Percobaan 2 dari 2 · 3/3 poin · nilai yang dihitung: 1/3 poin"."""
     line = t("kelas_klien.attempts_of", n=numbers.integer(attempt), total=numbers.integer(allowed))
     if result.scored and not ex.is_reflection and result.status != "pending":
         line += " · " + points(result.score * ex.points, ex.points)
+        if credit is not None and abs(credit - result.score) > 1e-9:
+            line += " · " + t("kelas_klien.credited", points=points(credit * ex.points, ex.points))
     if left:
         line += " · " + t("kelas_klien.attempts_left", n=numbers.integer(left))
     return line

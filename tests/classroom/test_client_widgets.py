@@ -160,12 +160,37 @@ def test_keyless_widget_while_the_server_is_down(klass):
     v.check_button.click()
     assert "tersimpan" in v.feedback.value and "server kelas" in v.feedback.value
     assert repr(v) == "Latihan 9.1 · menunggu diperiksa"
+    assert "Percobaan ke-1 · menunggu diperiksa" in v.feedback.value  # not judged yet: no score, no count of 2
     assert "poin" not in v.feedback.value and v.explanation.value == ""
     fake.start()
     assert s.client.wait_idle(10), s.client.last_error
     later = view(s, "9.1")
     assert repr(later) == "Latihan 9.1 · benar · 1/1 poin"
     assert "server kelas" in later.feedback.value  # says the verdict came later
+
+
+def test_the_credited_points_are_named_when_they_differ_from_the_answers(klass):
+    """First-attempt credit: the second answer scores 2/3, the class server credits the first one's 1/3; the line
+    under the feedback says both, so "2/3 poin" is not read as the grade."""
+    from kenali.model import Result
+    from kenali.present.feedback import attempts_of_line
+
+    _, s = klass
+    ex = s.exercise("9.3")
+    second = Result("partial", 2 / 3)
+    assert attempts_of_line(2, 2, 0, second, ex, credit=1 / 3) == (
+        "Percobaan 2 dari 2 · 2/3 poin · nilai yang dihitung: 1/3 poin")
+    assert "dihitung" not in attempts_of_line(2, 2, 0, second, ex, credit=2 / 3)  # the same: said once
+    assert "dihitung" not in attempts_of_line(2, 2, 0, second, ex)  # not known (no class server)
+    server = {"attempt": 2, "attempts_left": 0, "final": True, "credit": 1 / 3, "late": False, "status": "partial",
+              "messages": [], "parts": {}, "explanation": None, "disclosure": {}, "assignment": "tugas-9", "seq": 2}
+    s.store.record({"exercise": "9.3", "lesson": "09", "learner": None, "answer": {"ibu": "customer"},
+                    "status": "partial", "score": round(2 / 3, 6), "points": 3.0, "attempt": 2, "hints": 0,
+                    "ts": 1.0, "time": "2026-12-07T08:00:00+00:00", "mode": "belajar", "server": server})
+    assert s.shown(ex, s.restore_result(ex, s.latest(ex)), s.latest(ex)).credit == pytest.approx(1 / 3)
+    restored = view(s, "9.3")  # what the learner sees, e.g. after a kernel restart
+    assert "Percobaan 2 dari 2 · 2/3 poin · nilai yang dihitung: 1/3 poin" in restored.feedback.value
+    assert restored.check_button.disabled
 
 
 def test_solution_of_a_keyless_exercise_is_not_shown(klass, monkeypatch):

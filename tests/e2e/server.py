@@ -8,6 +8,8 @@ data, runtime and IPython folders, so no stale workspace reopens tabs. The cours
 few developer files beside it (which the learner's file browser must not show), and ``KENALI_HOME``
 (identity and answer records) is a temporary folder. ``LabServer.restart`` stops the server and starts it
 again over the same course and progress folder: the learner coming back the next day.
+``start_lab(work, env=...)`` adds variables a hub's spawner would set (the class server's address and token, a
+released content folder); a restart keeps them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -57,6 +60,7 @@ class LabServer:
     process: subprocess.Popen[bytes]
     work: Path
     kind: str = "open"
+    env: dict[str, str] = field(default_factory=dict)  # added to the environment (what a hub's spawner sets)
 
     def url(self, path: str = "/") -> str:
         """A URL of this server with the token, e.g. ``url("/")``: where the README's command sends the learner."""
@@ -67,7 +71,7 @@ class LabServer:
         """Stop this server and start the same command again over the same course and progress folder
         (a new port, token and process; this object then describes the new server)."""
         self.stop()
-        fresh = _start(self.work, self.kind)
+        fresh = _start(self.work, self.kind, env=self.env)
         self.base_url, self.token, self.process = fresh.base_url, fresh.token, fresh.process
 
     def tree_url(self, path: str) -> str:
@@ -188,9 +192,9 @@ def _wait_until_ready(process: subprocess.Popen[bytes], status_url: str, deadlin
     raise TimeoutError(f"JupyterLab did not answer {status_url.split('?')[0]} in {STARTUP_TIMEOUT_S:.0f} s")
 
 
-def start_lab(work: Path) -> LabServer:
-    """``kenali open`` over a fresh copy of the course in ``work``."""
-    return _start(work, "open")
+def start_lab(work: Path, env: Mapping[str, str] | None = None) -> LabServer:
+    """``kenali open`` over a fresh copy of the course in ``work`` (with ``env`` added to its environment)."""
+    return _start(work, "open", env=env)
 
 
 def start_app(work: Path) -> LabServer:
@@ -198,14 +202,15 @@ def start_app(work: Path) -> LabServer:
     return _start(work, "app")
 
 
-def _start(work: Path, kind: str, attempts: int = 3) -> LabServer:
+def _start(work: Path, kind: str, attempts: int = 3, env: Mapping[str, str] | None = None) -> LabServer:
     """Start ``kenali <kind>`` over the course copy in ``work`` (made on first use); retry on another port
     if one is taken."""
     course = work / "course"
     home = course / ".kenali"
     if not course.exists():
         copy_course(course)
-    env = _environment(work, course, home)
+    extra = dict(env or {})
+    env = {**_environment(work, course, home), **extra}
     _write_settings(Path(env["JUPYTER_CONFIG_DIR"]) / "lab" / "user-settings")
     token = secrets.token_hex(16)
     log = work / f"{kind}.log"
@@ -222,7 +227,7 @@ def _start(work: Path, kind: str, attempts: int = 3) -> LabServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, ended as a whole at teardown
             )
-        server = LabServer(base_url, token, course, home, log, process, work, kind)
+        server = LabServer(base_url, token, course, home, log, process, work, kind, extra)
         try:
             ready = _wait_until_ready(
                 process, f"{base_url}/api/status?token={token}", time.monotonic() + STARTUP_TIMEOUT_S
