@@ -297,7 +297,8 @@ class Session:
         return sum(r["status"] not in NOT_JUDGED for r in records)
 
     def closed_reason(self, ex: Exercise, record: Mapping[str, Any] | None = None) -> str | None:
-        """Why the exercise cannot be checked any more (no attempts left, the deadline passed), else ``None``.
+        """Why the exercise cannot be checked any more (answered right, no attempts left, the deadline passed),
+        else ``None``.
 
         A keyless exercise goes by what the server said last (``record``, default the latest record);
         a practice exercise by the local policy file.
@@ -312,6 +313,8 @@ class Session:
                 record = self.store.latest(ex.id)
                 self.warnings.extend(self.store.take_warnings())
             server = (record or {}).get("server") or {}
+            if server.get("status") == "correct" and server.get("final"):  # judged right: nothing left to earn
+                return t("kelas_klien.done_correct")
             if server.get("attempts_left") == 0:
                 return t("kelas_klien.no_attempts_left", total=int(server.get("attempt") or 0))
             if server.get("late"):  # the server's clock says the deadline passed (the local policy may not know it)

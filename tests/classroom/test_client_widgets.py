@@ -152,6 +152,18 @@ def test_keyless_widget_shows_the_servers_redacted_verdict_and_closes(klass):
     assert restored.check_button.disabled and "2 dari 3" in restored.feedback.value
 
 
+def test_a_right_answer_closes_the_keyless_exercise(klass):
+    """The server calls a right answer final: checking again could earn nothing, so Periksa is off at once,
+    with its line, and stays off in a new kernel."""
+    fake, s = klass
+    v = view(s, "9.1")
+    v.input.radio.value = "b"
+    v.check_button.click()
+    assert fake.checks == 1 and v.check_button.disabled and "sudah benar" in v.feedback.value
+    assert "Percobaan 1 dari 2" in v.feedback.value
+    assert view(s, "9.1").check_button.disabled
+
+
 def test_keyless_widget_while_the_server_is_down(klass):
     fake, s = klass
     fake.stop()
@@ -212,7 +224,7 @@ def test_cek_of_a_keyless_code_exercise_goes_to_the_server(klass, monkeypatch):
     out = api.cek("9.7", right)
     assert fake.checks == 2 and repr(out) == "Latihan 9.7 · benar · 1/1 poin"
     assert "Urutkan lalu kalikan" in out.explanation.value  # the final attempt: the server sent it
-    assert "sudah habis" in repr(api.cek("9.7", right))  # no attempt left: not sent again
+    assert "sudah benar" in repr(api.cek("9.7", right))  # judged right and final: not sent again
     assert fake.checks == 2
 
 
