@@ -154,3 +154,19 @@ def page(browser: Browser, server: LabServer, request: pytest.FixtureRequest) ->
         else:
             context.tracing.stop()
         context.close()
+
+
+#: The height of the layout tests' browser tabs (a laptop screen).
+LAYOUT_HEIGHT = 768
+
+
+@pytest.fixture(scope="module", params=[1366, 1024], ids=lambda w: f"{w}px")
+def wide_page(request: pytest.FixtureRequest, browser: Browser, server: LabServer) -> Iterator[Page]:
+    """A browser tab 1366 or 1024 px wide and :data:`LAYOUT_HEIGHT` high (the layout checks run in both)."""
+    context = browser.new_context(viewport={"width": request.param, "height": LAYOUT_HEIGHT}, device_scale_factor=1)
+    tab = context.new_page()
+    tab.on("dialog", lambda dialog: dialog.accept())
+    try:
+        yield tab
+    finally:
+        context.close()

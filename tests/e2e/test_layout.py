@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -27,11 +26,10 @@ from .lab import RUN_TIMEOUT_MS, Notebook, expect, open_notebook, screenshot
 from .server import LabServer
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.e2e
 
-HEIGHT = 768
 #: Notebooks with every widget type; exercises 1.2 (roles), 1.4 (long terms), 1.7 (multiple select with
 #: long options), 1.8 (single choice with long options) and 3.1 (matching with options too long for a
 #: dropdown, shown as a lettered legend) are photographed.
@@ -110,18 +108,6 @@ _LAYOUT_JS = r"""(root) => {
   if (root.scrollWidth > root.clientWidth + 1) problems.push(`${title}: the widget scrolls sideways`);
   return problems;
 }""".replace("TOLERANCE", json.dumps(TOLERANCE_PX))
-
-
-@pytest.fixture(scope="module", params=[1366, 1024], ids=lambda w: f"{w}px")
-def wide_page(request: pytest.FixtureRequest, browser: Browser, server: LabServer) -> Iterator[Page]:
-    """A browser tab ``width`` px wide and 768 px high."""
-    context = browser.new_context(viewport={"width": request.param, "height": HEIGHT}, device_scale_factor=1)
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def _open_with_file_browser(page: Page, server: LabServer, path: str) -> Notebook:

@@ -39,7 +39,7 @@ from kenali.store import Store
 
 from .lab import ARTIFACTS, RUN_TIMEOUT_MS, Notebook, button, expect, open_notebook, radio, screenshot
 from .server import LabServer, _free_port, copy_course, start_lab
-from .test_layout import _LAYOUT_JS, HEIGHT, _open_with_file_browser
+from .test_layout import _LAYOUT_JS, _open_with_file_browser
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -318,17 +318,6 @@ def test_with_the_server_back_a_new_kernel_sends_it_and_the_verdict_arrives(page
     stats = next(e for e in quiz.classroom.live()["exercises"] if e["exercise"] == CHOICE_ID)
     assert (stats["attempts"], stats["correct"]) == (1, 1)
     screenshot(nb.cell(CHOICE_CELL), "kuis-terlambat-diperiksa")
-
-
-@pytest.fixture(scope="module", params=[1366, 1024], ids=lambda w: f"{w}px")
-def wide_page(request: pytest.FixtureRequest, browser: Browser, server: LabServer) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": request.param, "height": HEIGHT}, device_scale_factor=1)
-    tab = context.new_page()
-    tab.on("dialog", lambda dialog: dialog.accept())
-    try:
-        yield tab
-    finally:
-        context.close()
 
 
 #: Beyond test_layout's checks: the feedback's lines and the closed line stay inside the widget, the check
