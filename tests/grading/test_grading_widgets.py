@@ -98,19 +98,13 @@ def test_gradebook_and_moodle_cover_every_lesson(kit, graded):
     rina = next(r for r in moodle if r[0] == "rina")
     assert rina[4:] == ["100"] * (1 + len(LESSONS))  # percentages: all right is 100, never the point total
     assert float(budi["weighted_percentage"]) == pytest.approx(
-        sum(float(budi[f"percentage_{lesson}"]) * w for lesson, w in _weights(course).items()) / 100, abs=0.1)
+        sum(float(budi[f"percentage_{lesson}"]) * w for lesson, w in _weights(kit).items()) / 100, abs=0.1)
 
 
-def _weights(course):
+def _weights(kit):
     from kenali.grading.weights import lesson_weights
 
-    return {w.lesson: w.weight for w in lesson_weights([course.bank(x) for x in LESSONS], root=kit_root())}
-
-
-def kit_root():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parents[2]
+    return {w.lesson: w.weight for w in lesson_weights([kit.course.bank(x) for x in LESSONS], root=kit.root)}
 
 
 def test_learner_text_cannot_inject_html_or_spreadsheet_formulas(kit, tmp_path):
