@@ -94,7 +94,7 @@ def learner_row(user: str, history: dict[str, list[AttemptRow]], banks: list[Ban
                 continue
             assignment, rule = pf.for_exercise(ex.id, ex.lesson) if pf is not None else (None, PRACTICE)
             attempts = [Attempt(r.status, float(r.score), r.hints, r.server_time, r.seq or 0) for r in rows]
-            judged = [r for r in rows if r.status not in {"saved", "unanswered", "invalid", "pending"}]
+            judged = [r for r in rows if r.status not in NOT_ATTEMPTS]
             shown = (judged or rows)[-1]  # the latest answer the server judged
             entry = _entry(ex, Result(shown.status, float(shown.score), ()), answer=shown.answer, source="server",
                            learner_id=user, attempts=len(rows), time=shown.server_time.isoformat())
