@@ -360,9 +360,6 @@ class ExerciseView(_Panel):
             self.warning.value = warnings_html(session.take_warnings())
         self.input.observe(self._changed)
 
-    def _restore(self, record: dict[str, Any]) -> Result:
-        return self.session.restore_result(self.ex, record)
-
     def _close(self, reason: str | None) -> None:
         """Disable checking (no attempt left, the deadline passed) with a line saying why, or enable it."""
         self.check_button.disabled = reason is not None
