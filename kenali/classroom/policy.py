@@ -42,7 +42,7 @@ from pydantic import (
 )
 
 from ..model import Exercise, Result
-from ..schema import field_path
+from ..schema import field_path, model_at
 
 Reveal = Literal["always", "final", "never"]
 """When per-part marks are shown; ``final``: after a correct answer or the last allowed attempt."""
@@ -235,22 +235,12 @@ def policy_digest(pf: PolicyFile | None) -> str:
 # -- loading ----------------------------------------------------------------------------------
 
 
-def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:
-    """The model holding the last field of ``loc`` (for 'did you mean')."""
-    model: type[BaseModel] | None = PolicyFile
-    for part in loc[:-1]:
-        if isinstance(part, int) or model is None:
-            continue
-        model = {"assignments": Assignment, "policy": Policy, "default": Policy}.get(str(part))
-    return model
-
-
 def _explain(err: Mapping[str, Any]) -> str:
     kind, value, loc = err["type"], err.get("input"), tuple(err["loc"])
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
-        model = _model_at(loc)
+        model = model_at(loc, PolicyFile)
         allowed = sorted(model.model_fields) if model is not None else []
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"

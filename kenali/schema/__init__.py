@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from .bank import BankSpec, ConceptSpec, RoleSpec, SyllabusSpec
 from .base import Context, Problem
-from .errors import field_path, shape_problems
+from .errors import field_path, model_at, shape_problems
 from .exercises import TYPE_CLASSES, Angka, ExerciseSpec, Kode, Pasangan, Peran, Pilihan, PilihanGanda, Refleksi, Teks
 from .fields import CONCEPT_PATTERN, ID_PATTERN, IDENT_PATTERN, Key, Text, TextMap
 from .jsonschema import json_schema
@@ -79,6 +79,7 @@ __all__ = [
     "field_path",
     "json_schema",
     "keyless_assignments",
+    "model_at",
     "shape_problems",
     "validate_bank",
     "validate_roles",

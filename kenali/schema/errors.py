@@ -5,7 +5,8 @@ str``, ``is required``).
 :func:`shape_problems` turns a bank file's :class:`pydantic.ValidationError` into (exercise, field,
 message) triples, naming the exercise by its ``id`` (or its position) and finding the class that holds
 the field for "did you mean". :func:`field_path` and :func:`_message` serve the roles and syllabus
-files too (:mod:`kenali.schema.load`) and the class policy file (:mod:`kenali.classroom.policy`).
+files too (:mod:`kenali.schema.load`); :func:`field_path` and :func:`model_at` serve the class policy file
+(:mod:`kenali.classroom.policy`), which words its own messages.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ def _message(err: Mapping[str, Any], model: type[BaseModel] | None) -> str:
     return str(err.get("msg", kind))
 
 
-def _model_at(loc: tuple[Any, ...], root: type[BaseModel]) -> type[BaseModel] | None:
-    """The pydantic class that holds the last field of ``loc`` (for 'did you mean')."""
+def model_at(loc: Sequence[Any], root: type[BaseModel]) -> type[BaseModel] | None:
+    """The pydantic class under ``root`` that holds the last field of ``loc`` (for 'did you mean')."""
     model: Any = root
     for part in loc[:-1]:
         if isinstance(part, int) or model is None:
@@ -115,7 +116,7 @@ def shape_problems(path: Path, raw: Any, exc: ValidationError) -> list[tuple[str
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         exercise: str | None = None
-        model = _model_at(loc, BankSpec)
+        model = model_at(loc, BankSpec)
         if len(loc) >= 2 and loc[0] == "exercises" and isinstance(loc[1], int):
             exercise = _exercise_name(raw, loc[1])
             loc = loc[2:]

@@ -19,7 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..model import Exercise
 from .bank import BankSpec, RoleSpec, SyllabusSpec
 from .base import Context
-from .errors import _message, _model_at, field_path, shape_problems
+from .errors import _message, field_path, model_at, shape_problems
 from .fields import CONCEPT_PATTERN, Key
 from .keyless import ASSIGNMENT_FIELD, KEYLESS_MARK, _placeholders, _without_key, keyless_assignments
 
@@ -94,7 +94,7 @@ def validate_syllabus(path: Path, raw: Any) -> SyllabusSpec:
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         loc = tuple(err["loc"])
-        raise BankError(path, _message(err, _model_at(loc, SyllabusSpec)), None, field_path(loc) or None) from None
+        raise BankError(path, _message(err, model_at(loc, SyllabusSpec)), None, field_path(loc) or None) from None
     for i, c in enumerate(spec.concepts):
         if not CONCEPT_PATTERN.match(c.id):
             raise BankError(path, f'{c.id!r} is not a concept ID like "eu.definisi"', None, f"concepts[{i}].id")
