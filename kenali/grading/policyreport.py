@@ -27,14 +27,9 @@ ATTEMPTS_HEADER = ["learner_id", "name", "exercise", "lesson", "assignment", "cr
                    "over_limit", "hints", "first_points", "final_points", "points", "source"]
 
 
-def _num(x: float) -> str:
-    value = round(float(x), 2)
-    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-
-
 def write_attempts(path: Path, rows: list[dict[str, Any]], exercises: list[Exercise]) -> None:
     """``attempts.csv``: one row per learner × graded exercise (the learner's row order, then the bank's)."""
-    from .report import _write_csv
+    from .report import _write_csv, num
 
     body = []
     for row in rows:
@@ -45,8 +40,8 @@ def write_attempts(path: Path, rows: list[dict[str, Any]], exercises: list[Exerc
             body.append([
                 row["learner_id"], row["name"], ex.id, ex.lesson, res.get("assignment") or "",
                 res.get("credit", "last"), res.get("attempts", 0), res.get("counted", 0), res.get("late", 0),
-                res.get("over_limit", 0), res.get("hints", 0), _num(res.get("first", 0.0) * ex.points),
-                _num(res["earned"]), _num(ex.points), res.get("source") or "",
+                res.get("over_limit", 0), res.get("hints", 0), num(res.get("first", 0.0) * ex.points),
+                num(res["earned"]), num(ex.points), res.get("source") or "",
             ])
     _write_csv(path, ATTEMPTS_HEADER, body)
 
