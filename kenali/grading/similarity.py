@@ -39,9 +39,7 @@ Output: ``similarity.csv`` (kind, learners, exercises, score, clock, evidence) a
 from __future__ import annotations
 
 import ast
-import csv
 import hashlib
-import io
 import json
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
@@ -456,15 +454,10 @@ def find_trails(trails: Sequence[Trail], banks: list[Bank], *, root: Path | None
 
 def write_csv(path: Path, flags: Iterable[Flag]) -> None:
     """``similarity.csv``: one line per group or pair (learners and exercises joined by ``;``)."""
-    from .report import csv_cell
+    from .report import _write_csv
 
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(HEADER)
-    for f in flags:
-        writer.writerow([csv_cell(f.kind), csv_cell(";".join(f.learners)), ";".join(f.exercises), f.score,
-                         f.clock, csv_cell(f.evidence)])
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    _write_csv(path, HEADER, [[f.kind, ";".join(f.learners), ";".join(f.exercises), f.score, f.clock, f.evidence]
+                              for f in flags])
 
 
 def summary_section(flags: list[Flag]) -> str:
