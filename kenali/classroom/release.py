@@ -80,9 +80,14 @@ def source_content(course: Path | None, language: str) -> Path:
     return base
 
 
+def _secrets(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fields a keyless entry does not carry, by its type (an unknown type: the explanation alone)."""
+    return SECRET_FIELDS.get(str(entry.get("type")), ("explanation",))
+
+
 def keyless_entry(entry: Mapping[str, Any], assignment: str) -> dict[str, Any]:
     """A bank's exercise entry without its key and what reveals it, marked with its assignment."""
-    hidden = set(SECRET_FIELDS.get(str(entry.get("type")), ())) | {"explanation"}
+    hidden = set(_secrets(entry))
     out = {k: v for k, v in entry.items() if k not in hidden}
     for name in ("actors", "items"):
         if isinstance(out.get(name), list):
@@ -94,7 +99,7 @@ def keyless_entry(entry: Mapping[str, Any], assignment: str) -> dict[str, Any]:
 
 def leaks(entry: Mapping[str, Any]) -> list[str]:
     """The secret fields a keyless entry still carries (``[]``: none)."""
-    found = [k for k in (*SECRET_FIELDS.get(str(entry.get("type")), ()), "explanation") if k in entry]
+    found = [k for k in _secrets(entry) if k in entry]
     for name in ("actors", "items"):
         for i, item in enumerate(entry.get(name) or []):
             if isinstance(item, Mapping):
