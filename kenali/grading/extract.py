@@ -31,6 +31,7 @@ from ..records import VERDICT_MODE
 from ..store import sort_records
 from .load import NotebookFile, Submission
 from .notes import Note, note
+from .similarity import parse_time
 from .source import clean_source
 
 MAX_CELL_CHARS = 200_000
@@ -272,14 +273,7 @@ def record_time(rec: dict[str, Any]) -> datetime | None:
     ts = rec.get("ts")
     if isinstance(ts, int | float) and not isinstance(ts, bool) and 0 < ts < 1e11:
         return datetime.fromtimestamp(ts, UTC)
-    text = rec.get("time")
-    if isinstance(text, str) and len(text) <= 64:
-        try:
-            at = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-    return None
+    return parse_time(rec.get("time"))
 
 
 def history(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
