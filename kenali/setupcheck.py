@@ -24,7 +24,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -72,7 +72,6 @@ class Report:
     """Every check's result, with a one-line summary; shows as HTML in a notebook and as text in a terminal."""
 
     results: tuple[CheckResult, ...]
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[CheckResult]:
