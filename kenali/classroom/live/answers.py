@@ -51,8 +51,7 @@ def describe(ex: Exercise | None, answer: Any) -> str:
     try:
         if ex.is_code:
             return code_summary(answer)
-        text = ex.describe(answer, keys=False)
-        return cut(plain(filler(ex, None)(text)), 300)
+        return cut(plain_label(ex, ex.describe(answer, keys=False)), 300)
     except Exception:  # an odd answer must never break the facilitator's page
         return cut(str(answer), 200)
 

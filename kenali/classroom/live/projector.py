@@ -16,9 +16,8 @@ from typing import Any
 
 from ...bank import Course
 from ...i18n import t
-from ...present.text import filler, plain
 from ..db import AttemptRow
-from .answers import answer_group, describe
+from .answers import answer_group, describe, plain_label
 from .definitions import PART_TYPES, TOP_ANSWERS, share
 from .exercises import exercise_index
 from .parts import PartShares, part_roles, part_shares
@@ -108,7 +107,7 @@ def projector_summary(exercise: str, attempts: Iterable[AttemptRow], course: Cou
                     for i, u in enumerate(order, start=1)]
     return ProjectorSummary(
         exercise=exercise, title=ex.title if ex else exercise,
-        question=plain(filler(ex, None)(ex.question)) if ex else "",
+        question=plain_label(ex, ex.question) if ex else "",
         learners=tried, attempts=len(rows),
         first_correct_share=share(sum(first[u].status == "correct" for u in first), tried, scored),
         correct_share=share(len(correct), tried, scored), answers=shares, participants=participants, parts=parts)
