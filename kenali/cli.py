@@ -279,7 +279,7 @@ def cmd_hub_link(args: argparse.Namespace) -> int:
 def cmd_assignment_release(args: argparse.Namespace) -> int:
     """Write what learners get for graded assignments: the content without the assessed keys, the notebooks."""
     from .classroom.policy import PolicyError
-    from .classroom.release import ReleaseError, assignment_link, release
+    from .classroom.release import POLICY_COPY, ReleaseError, assignment_link, release
 
     try:
         done = release(args.policy, args.out, course=args.course)
@@ -296,7 +296,7 @@ def cmd_assignment_release(args: argparse.Namespace) -> int:
         print(f"{assignment}: notebook {path}" + (f"\n  link: {links[assignment]}" if assignment in links else ""))
     if done.notebooks and not done.repository:
         print("git is not installed: the notebooks folder is no git repository, so nbgitpuller cannot hand it out")
-    policy = (done.out / "kebijakan.yaml").resolve()
+    policy = (done.out / POLICY_COPY).resolve()
     print(f"written to {done.out}; in the learners' kernels set KENALI_CONTENT={done.out} KENALI_POLICY={policy}")
     course = f" --course {done.source}" if args.course else ""
     print(f"the class server checks with the keys: kenali serve{course} --policy {policy}")
