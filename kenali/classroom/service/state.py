@@ -13,7 +13,6 @@ import json
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -66,7 +65,6 @@ class State:
         self._live_state = LiveState(room.course.course)
         self._live: dict[str | None, tuple[float, str]] = {}  # lesson (None: all) -> (when, JSON)
         self._live_lock = threading.Lock()
-        self.latencies: deque[float] = deque(maxlen=2000)  # seconds per judged request (check and sync)
 
     async def run(self, func: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, func, *args)
@@ -76,9 +74,6 @@ class State:
         if lock is None:
             lock = self._locks[user] = asyncio.Lock()
         return lock
-
-    def observe(self, seconds: float) -> None:
-        self.latencies.append(seconds)
 
     # -- live figures (blocking: called in the pool) ------------------------------------------------
 
