@@ -296,12 +296,13 @@ class Session:
         self.warnings.extend(self.store.take_warnings())
         return sum(r["status"] not in NOT_JUDGED for r in records)
 
-    def closed_reason(self, ex: Exercise, record: Mapping[str, Any] | None = None) -> str | None:
+    def closed_reason(self, ex: Exercise, record: Mapping[str, Any] | None = None, *,
+                      used: int | None = None) -> str | None:
         """Why the exercise cannot be checked any more (answered right, no attempts left, the deadline passed),
         else ``None``.
 
         A keyless exercise goes by what the server said last (``record``, default the latest record);
-        a practice exercise by the local policy file.
+        a practice exercise by the local policy file (``used``: its judged attempts when already counted).
         """
         from .present.dates import local_datetime
 
@@ -323,7 +324,7 @@ class Session:
         if policy is not None and policy.attempts is not None:
             from .classroom.policy import attempts_left
 
-            if attempts_left(policy, self.used_attempts(ex)) == 0:
+            if attempts_left(policy, self.used_attempts(ex) if used is None else used) == 0:
                 return t("kelas_klien.no_attempts_left", total=policy.attempts)
         return None
 
@@ -361,7 +362,7 @@ class Session:
             shown_result = redact(ex, result, d)
             explanation = ex.explanation if d.explanation else None
         return Shown(shown_result, explanation, used, policy.attempts, attempts_left(policy, used),
-                     self.closed_reason(ex))
+                     self.closed_reason(ex, used=used))
 
     def take_warnings(self) -> list[str]:
         out = [*self.warnings, *self.store.take_warnings()]
