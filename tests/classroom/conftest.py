@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from e2e.server import _free_port
 from needs import unavailable
 
 
@@ -48,12 +48,6 @@ def _bindir() -> Path | None:
 
     candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=version, reverse=True)
     return next((d for d in candidates if (d / "initdb").exists() and (d / "pg_ctl").exists()), None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _unavailable(reason: str) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import urllib.error
 import urllib.request
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e.server import _free_port as free_port
 
 from kenali import cli
 from kenali.classroom.policy import load_policy
@@ -53,12 +53,6 @@ assignments:
     policy:
       deadline: "2020-01-01T00:00:00+07:00"
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ClassServer:

@@ -17,7 +17,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from e2e.server import _free_port as free_port
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "deploy" / "jupyterhub_config.py"
@@ -36,12 +36,6 @@ STARTUP_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 30.0
 #: the scopes JupyterHub gives a learner's server token under deploy/jupyterhub_config.py
 SERVER_TOKEN_SCOPES = ["users:activity!user", f"access:services!service={SERVICE}"]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def missing_tools() -> str | None:
