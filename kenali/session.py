@@ -348,7 +348,7 @@ class Session:
             done = int(server.get("attempt") or 0)
             credit = server.get("credit")
             return Shown(result, server.get("explanation") or None, done, None if left is None else done + left,
-                         left, self.closed_reason(ex, record) if record is not None else self.closed_reason(ex),
+                         left, self.closed_reason(ex, record),
                          tuple(notes), float(credit) if isinstance(credit, int | float) else None)
         policy = self.policy(ex)
         if policy is None:
