@@ -324,7 +324,7 @@ def score(sub: Submission, plan: Plan, run: RunResult | None, banks: list[Bank],
             else:
                 _credit(ex, entry, score_attempts([], PRACTICE), None, PRACTICE)
             results[ex.id] = entry
-    for ex_id, steps in getattr(plan, "history", {}).items():  # for similarity.py: each record's time and answer
+    for ex_id, steps in plan.history.items():  # for similarity.py: each record's time and answer
         if ex_id in results and results[ex_id].get("source") == "record" and ex_id in exercises:
             results[ex_id]["trail"] = [[h["at"].isoformat() if h.get("at") is not None else None,
                                         answer_key(exercises[ex_id], h.get("answer"))] for h in steps[:200]]
