@@ -231,16 +231,25 @@ def load_course(language: str | None = None) -> Course:
     return _load_course(language or lang(), course_content(language))
 
 
-@cache
-def _load_course(language: str, base: Path) -> Course:
-    files = [base / "roles.yaml", *sorted((base / "banks").glob("*.yaml")), *sorted((base / "syllabus").glob("*.yaml"))]
-    cached, key = _cached_course(base, files)
-    if cached is not None:
-        return cached
+def course_files(base: Path) -> list[Path]:
+    """The files a content folder's course is read from: ``roles.yaml``, ``banks/*.yaml``, ``syllabus/*.yaml``."""
+    return [base / "roles.yaml", *sorted((base / "banks").glob("*.yaml")), *sorted((base / "syllabus").glob("*.yaml"))]
+
+
+def read_course(base: Path) -> Course:
+    """Read and validate the course of a content folder now (no cache; :func:`load_course` caches)."""
     roles = load_roles(base / "roles.yaml")
     banks = tuple(load_bank(p, roles) for p in sorted((base / "banks").glob("*.yaml")))
     concepts, titles = load_syllabus(base / "syllabus")
-    course = Course(banks, tuple(concepts), roles, titles)
+    return Course(banks, tuple(concepts), roles, titles)
+
+
+@cache
+def _load_course(language: str, base: Path) -> Course:
+    cached, key = _cached_course(base, course_files(base))
+    if cached is not None:
+        return cached
+    course = read_course(base)
     _store_course(key, course)
     return course
 

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ...bank import BankError, Course, load_bank, load_roles, load_syllabus
+from ...bank import BankError, course_files, read_course
 from ...i18n import content_dir, lang, t
 from ...keys import KeyError_, run_code
 from ...model import Exercise, Result, check
@@ -25,10 +25,6 @@ from ...values import to_plain
 
 class CourseError(ValueError):
     """The server's course cannot be loaded (the message names the folder or the file)."""
-
-
-def _files(base: Path) -> list[Path]:
-    return [base / "roles.yaml", *sorted((base / "banks").glob("*.yaml")), *sorted((base / "syllabus").glob("*.yaml"))]
 
 
 class ServerCourse:
@@ -43,18 +39,15 @@ class ServerCourse:
             raise CourseError(f"{base} is not a course content folder: it has no banks/ folder "
                               "(expected banks/, syllabus/ and roles.yaml, like kenali/content/id)")
         try:
-            roles = load_roles(base / "roles.yaml")
-            banks = tuple(load_bank(p, roles) for p in sorted((base / "banks").glob("*.yaml")))
-            concepts, titles = load_syllabus(base / "syllabus") if (base / "syllabus").is_dir() else ([], {})
+            self.course = read_course(base)
         except BankError as exc:
             raise CourseError(f"the course in {base} cannot be loaded: {exc}") from None
-        self.course = Course(banks, tuple(concepts), roles, titles)
-        keyless = sorted({a for bank in banks for a in getattr(bank, "keyless", {}).values()})
+        keyless = sorted({a for bank in self.course.banks for a in bank.keyless.values()})
         if keyless:
             raise CourseError(f"{base} is a learners' copy without keys (assignments {', '.join(keyless)}): give the "
                               "class server the instructor's course (the default, or --course with the full content)")
         digest = hashlib.sha256()
-        for path in _files(base):
+        for path in course_files(base):
             if path.exists():
                 digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         self.base = base
