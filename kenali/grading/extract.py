@@ -346,10 +346,9 @@ def plan(sub: Submission, course: Course, banks: list[Bank], bank_hashes: dict[s
             recs = latest.get(ex.id)
             if recs:
                 last = recs[-1]
-                attempts = sum(r.get("mode") != VERDICT_MODE for r in recs)
-                out.widget[ex.id] = {"answer": last.get("answer"), "attempts": attempts,
+                out.history[ex.id] = steps = history(recs)  # the verdict copies left out: one step per attempt
+                out.widget[ex.id] = {"answer": last.get("answer"), "attempts": len(steps),
                                      "time": str(last.get("time", ""))[:40]}
-                out.history[ex.id] = history(recs)
         for ex in coded:  # code answers come from re-execution; their records only tell the hints used
             if latest.get(ex.id):
                 out.history[ex.id] = [{"answer": None, "hints": max(_hints(r) for r in latest[ex.id]),
