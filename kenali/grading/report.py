@@ -146,7 +146,8 @@ def write_moodle(path: Path, rows: list[dict[str, Any]], banks: list[Bank], tabl
     table = table if table is not None else lesson_weights(banks)
     made = moodle_mod.build(rows, banks, table, roster)
     moodle_mod.write(path, made.header, made.rows)
-    moodle_mod.write(path.with_name("moodle_unmatched.csv"), moodle_mod.UNMATCHED_HEADER, made.unmatched)
+    # for the instructor's spreadsheet, not for Moodle: learners' IDs and names never run as a formula
+    _write_csv(path.with_name("moodle_unmatched.csv"), moodle_mod.UNMATCHED_HEADER, made.unmatched)
     return made
 
 

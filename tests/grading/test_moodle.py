@@ -215,3 +215,15 @@ def test_whole_course_all_right_is_100_through_the_grader(kit, tmp_path):
     header, rina = _read(moodle_csv)
     assert rina[:4] == ["rina", "rina", "Rina", "Wati"] and rina[4:] == ["100"] * (len(header) - 4)
     assert len(header) - 5 == len([b for b in course.banks if b.graded])
+
+
+def test_unmatched_learners_never_run_as_a_formula(kit, tmp_path):
+    """A hand-in's ID and name are the learner's text: in moodle_unmatched.csv (opened in a spreadsheet by the
+    instructor) a leading '=' is shown as text, as in every other CSV the grader writes."""
+    course = kit.course
+    banks = [b for b in course.banks if b.graded]
+    evil = _full_row(course, "=HYPERLINK(\"http://x\")", "=1+1")
+    report.write_moodle(tmp_path / "moodle.csv", [evil], banks, lesson_weights(banks, root=kit.root))
+    rows = _read(tmp_path / "moodle_unmatched.csv")
+    assert [r[:3] for r in rows[1:]] == [["learner", "'=HYPERLINK(\"http://x\")", "'=1+1"]]
+    assert all(not cell.startswith("=") for r in rows for cell in r)
