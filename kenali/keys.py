@@ -53,14 +53,17 @@ def run_code(bank: Bank, ex: Exercise, code: str) -> Any:
         raise KeyError_(f"{bank.path.name}, exercise {ex.id}: solution code failed: {exc!r}") from exc
 
 
-@cache
-def _expected(language: str | None, exercise_id: str) -> tuple[Plain, tuple[tuple[Plain, str], ...]]:
-    course: Course = load_course(language)
-    ex = course.exercise(exercise_id)
-    bank = course.bank_of(exercise_id)
+def code_key(bank: Bank, ex: Exercise) -> tuple[Plain, tuple[tuple[Plain, str], ...]]:
+    """Run the solution code of ``ex`` (of ``bank``) and of its common mistakes: the plain key and mistakes."""
     expected = to_plain(run_code(bank, ex, ex.solution or ""))
     mistakes = tuple((to_plain(run_code(bank, ex, m.solution)), m.feedback) for m in ex.mistakes if m.solution)
     return expected, mistakes
+
+
+@cache
+def _expected(language: str | None, exercise_id: str) -> tuple[Plain, tuple[tuple[Plain, str], ...]]:
+    course: Course = load_course(language)
+    return code_key(course.bank_of(exercise_id), course.exercise(exercise_id))
 
 
 def expected_for(ex: Exercise, language: str | None = None) -> tuple[Plain, list[tuple[Plain, str]]]:

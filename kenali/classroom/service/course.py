@@ -18,9 +18,8 @@ from typing import Any
 
 from ...bank import BankError, course_files, read_course
 from ...i18n import content_dir, lang, t
-from ...keys import KeyError_, run_code
+from ...keys import KeyError_, code_key
 from ...model import Exercise, Result, check
-from ...values import to_plain
 
 
 class CourseError(ValueError):
@@ -71,10 +70,8 @@ class ServerCourse:
     def _code_key(self, ex: Exercise) -> tuple[Any, list[tuple[Any, str]]]:
         with self._lock:  # solution code runs once per exercise, never twice at once
             if ex.id not in self._keys:
-                bank = self.course.bank_of(ex.id)
-                expected = to_plain(run_code(bank, ex, ex.solution or ""))
-                mistakes = [(to_plain(run_code(bank, ex, m.solution)), m.feedback) for m in ex.mistakes if m.solution]
-                self._keys[ex.id] = (expected, mistakes)
+                expected, mistakes = code_key(self.course.bank_of(ex.id), ex)
+                self._keys[ex.id] = (expected, list(mistakes))
             return self._keys[ex.id]
 
     def check(self, ex: Exercise, answer: Any) -> Result:
