@@ -64,9 +64,6 @@ class ServerCourse:
         """Every ``(exercise id, lesson)``: what a policy file is checked against."""
         return [(ex.id, ex.lesson) for ex in self.course.exercises()]
 
-    def lesson_title(self, lesson: str) -> str:
-        return self.course.lesson_titles.get(lesson, lesson)
-
     def _code_key(self, ex: Exercise) -> tuple[Any, list[tuple[Any, str]]]:
         with self._lock:  # solution code runs once per exercise, never twice at once
             if ex.id not in self._keys:
