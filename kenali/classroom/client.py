@@ -99,7 +99,6 @@ class ClassClient:
         self._stop = False
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None  # why the last sync failed (shown by tests and diagnostics)
-        self.pushed = 0  # records acknowledged by the server through this client
 
     def __repr__(self) -> str:  # never the token
         return f"ClassClient({self.url!r}, home={str(self.home)!r})"
@@ -282,7 +281,6 @@ class ClassClient:
                     key = (verdict.exercise, verdict.seq or 0)
                     if key in pending:
                         self._write_verdict(pending[key], verdict)
-            self.pushed += done
             return done
 
     def _write_verdict(self, rec: Mapping[str, Any], out: CheckOut) -> None:
