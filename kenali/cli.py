@@ -244,11 +244,11 @@ def cmd_class_export(args: argparse.Namespace) -> int:
         from .classroom.db import ClassDBError
         from .classroom.export import ExportError, export
         from .classroom.policy import PolicyError
-        from .classroom.service.app import db_url
+        from .classroom.service.app import db_url, policy_file
         from .classroom.service.course import CourseError
     except ImportError as exc:
         return _err(f"the class export needs the class extras ({exc.name} is missing): pip install 'kenali[class]'")
-    policy = args.policy or (Path(os.environ["KENALI_POLICY"]) if os.environ.get("KENALI_POLICY") else None)
+    policy = policy_file(args.policy)
     try:
         done = export(db_url(args.db), args.out, course=args.course, policy=policy, roster=args.roster,
                       lessons=args.lesson)

@@ -84,13 +84,18 @@ def db_url(given: str | None) -> str:
     return url
 
 
+def policy_file(given: Path | None) -> Path | None:
+    """``--policy``, else ``$KENALI_POLICY``, else none (practice rules)."""
+    return given or (Path(os.environ["KENALI_POLICY"]) if os.environ.get("KENALI_POLICY") else None)
+
+
 def open_state(opts: Options) -> State:
     """Course, policy, database and authentication, checked; :class:`ServeError` names what is wrong."""
     try:
         course = ServerCourse(opts.course)
     except CourseError as exc:
         raise ServeError(str(exc)) from None
-    policy_path = opts.policy or (Path(os.environ["KENALI_POLICY"]) if os.environ.get("KENALI_POLICY") else None)
+    policy_path = policy_file(opts.policy)
     policy = None
     if policy_path is not None:
         try:
