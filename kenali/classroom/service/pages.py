@@ -22,8 +22,8 @@ from .state import State
 POLL_MS = 2000
 #: The messages the script needs (looked up here, so the page has no text of its own).
 SCRIPT_TEXTS = ("updated", "active", "ago_seconds", "ago_minutes", "ago_hours", "projector", "projector_share",
-                "projector_count", "projector_none", "projector_by_status", "key_mark", "col_feedback",
-                "col_count", "empty", "part_learners", "part_share", "part_key", "part_wrong_total")
+                "projector_count", "projector_none", "key_mark", "part_learners", "part_share", "part_key",
+                "part_wrong_total")
 STATUSES = ("correct", "partial", "wrong", "invalid", "saved")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'",
