@@ -362,16 +362,14 @@ def shared_client(home: Path) -> ClassClient | None:
     answers given while the server was down).
     """
     url = os.environ.get("KENALI_CLASS_URL", "").strip()
-    if not url or not os.environ.get("JUPYTERHUB_API_TOKEN", "").strip():
+    token = os.environ.get("JUPYTERHUB_API_TOKEN", "").strip()
+    if not url or not token:
         return None
     key = (_base(url), str(Path(home)))
     with _clients_lock:
         client = _clients.get(key)
-        if client is None or client._token != os.environ["JUPYTERHUB_API_TOKEN"].strip():
-            client = ClassClient.from_env(Path(home))
-            if client is None:
-                return None
-            _clients[key] = client
+        if client is None or client._token != token:
+            client = _clients[key] = ClassClient(url, token, Path(home))
             client.push()
     return client
 
