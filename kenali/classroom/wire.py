@@ -293,13 +293,6 @@ class HealthOut(_Strict):
     policy: str = ""  # the policy file's digest ("" without one)
 
 
-class ErrorOut(_Strict):
-    """Every error answer of the API: one readable sentence (English; the client words it for the learner)."""
-
-    error: str
-    status: int = 400
-
-
 # -- parsing ---------------------------------------------------------------------------------------
 
 M = TypeVar("M", bound=BaseModel)
@@ -353,7 +346,7 @@ def dump(obj: BaseModel) -> str:
 
 
 __all__ = [
-    "MAX_BODY_BYTES", "MAX_RECORDS", "CheckIn", "CheckOut", "DisclosureOut", "ErrorOut", "HealthOut", "RecordIn",
+    "MAX_BODY_BYTES", "MAX_RECORDS", "CheckIn", "CheckOut", "DisclosureOut", "HealthOut", "RecordIn",
     "RecordRef", "RecordsBatch", "RecordsIn", "RecordsOut", "Rejected", "WireError", "dump", "explain", "msg_from_json",
     "msg_to_json", "parse", "parse_obj",
 ]
